@@ -1,0 +1,40 @@
+// The complete default configuration: what `rampart init` writes commented out, and what every
+// key of rampart.yaml falls back to.
+import {
+  PYSYSTEMTRADE_ROUTES,
+  SEED_CLASSIFICATION,
+  SEED_COMPLIANCE,
+  SEED_FIREWALL_RULES,
+  SEED_INCIDENT_TYPES,
+  SEED_ROLES,
+  SEED_TLS,
+} from "./defaults.js";
+
+export function defaultConfig(): Record<string, unknown> {
+  return structuredClone({
+    server: {
+      listen: "127.0.0.1:8443",
+      tls: {
+        cert_file: "tls/cert.pem",
+        key_file: "tls/key.pem",
+        min_version: SEED_TLS.min_version,
+        cipher_suites: SEED_TLS.cipher_suites,
+      },
+      hsts: SEED_TLS.hsts,
+      body_limit_bytes: 1024 * 1024,
+      request_timeout_ms: 30_000,
+      trusted_proxies: [],
+    },
+    database: { pool_size: 10 },
+    ephemeral: {},
+    logging: { level: "info" },
+    demo: { enabled: true, listen: "127.0.0.1:8050" },
+    upstreams: { dashboard: { url: "http://127.0.0.1:8050", timeout_ms: 10_000 } },
+    routes: PYSYSTEMTRADE_ROUTES,
+    roles: SEED_ROLES,
+    classification: SEED_CLASSIFICATION,
+    incident_types: SEED_INCIDENT_TYPES,
+    firewall: { rules: SEED_FIREWALL_RULES },
+    compliance: { frameworks: SEED_COMPLIANCE },
+  });
+}
