@@ -158,13 +158,23 @@ export const SEED_COMPLIANCE = {
   },
   gdpr_compliance: {
     description: "General Data Protection Regulation compliance",
-    requirements: ["data_subject_rights", "consent_management", "data_breach_notification", "privacy_by_design"],
+    requirements: [
+      "data_subject_rights",
+      "consent_management",
+      "data_breach_notification",
+      "privacy_by_design",
+    ],
     audit_frequency: "annually",
     retention_period: "data_subject_lifetime",
   },
   pci_dss: {
     description: "Payment Card Industry Data Security Standard",
-    requirements: ["secure_network_architecture", "data_encryption", "access_control", "regular_security_testing"],
+    requirements: [
+      "secure_network_architecture",
+      "data_encryption",
+      "access_control",
+      "regular_security_testing",
+    ],
     audit_frequency: "annually",
     retention_period: "3_years",
   },

@@ -2,7 +2,10 @@
 import { RampartError } from "../kernel/index.js";
 
 export class ConfigError extends RampartError {
-  constructor(message: string, code: "ERR_CONFIG_INVALID" | "ERR_CONFIG_YAML" | "ERR_CONFIG_UNREADABLE" = "ERR_CONFIG_INVALID") {
+  constructor(
+    message: string,
+    code: "ERR_CONFIG_INVALID" | "ERR_CONFIG_YAML" | "ERR_CONFIG_UNREADABLE" = "ERR_CONFIG_INVALID",
+  ) {
     super(code, message, { status: 500 });
     this.name = "ConfigError";
   }

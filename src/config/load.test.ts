@@ -34,13 +34,16 @@ test("no file: the seed's defaults, frozen", () => {
 
 test("a session timeout written as a duration names the path and what was expected", () => {
   failsWith(
-    "roles:\n  trader:\n    session_timeout: \"8h\"\n",
+    'roles:\n  trader:\n    session_timeout: "8h"\n',
     'rampart.yaml: roles.trader.session_timeout: expected an integer number of seconds >= 60, got "8h"',
   );
 });
 
 test("a timeout below the minimum is refused", () => {
-  failsWith("roles:\n  trader:\n    session_timeout: 5\n", /roles\.trader\.session_timeout: expected an integer number of seconds >= 60, got 5/);
+  failsWith(
+    "roles:\n  trader:\n    session_timeout: 5\n",
+    /roles\.trader\.session_timeout: expected an integer number of seconds >= 60, got 5/,
+  );
 });
 
 test("unknown keys are rejected, at any depth", () => {
@@ -70,12 +73,18 @@ test("a route naming an unknown upstream is refused", () => {
 });
 
 test("a malformed action pattern is refused", () => {
-  failsWith("roles:\n  trader:\n    permissions: ['trading']\n", /roles\.trader\.permissions\[0\]: expected an action pattern/);
+  failsWith(
+    "roles:\n  trader:\n    permissions: ['trading']\n",
+    /roles\.trader\.permissions\[0\]: expected an action pattern/,
+  );
   failsWith("roles:\n  trader:\n    permissions: ['trading:pl*ce']\n", /expected an action pattern/);
 });
 
 test("a role with neither permissions nor restrictions is refused", () => {
-  failsWith("roles:\n  empty:\n    permissions: []\n    restrictions: []\n    session_timeout: 600\n", /roles\.empty: a role needs/);
+  failsWith(
+    "roles:\n  empty:\n    permissions: []\n    restrictions: []\n    session_timeout: 600\n",
+    /roles\.empty: a role needs/,
+  );
 });
 
 test("TLS older than 1.3 cannot be configured", () => {

@@ -26,7 +26,10 @@ export function parseConfigText(fileName: string, text: string): unknown {
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}` : "unknown position";
-    throw new ConfigError(`${fileName}: malformed YAML at ${where}: ${first.message.split("\n")[0]}`, "ERR_CONFIG_YAML");
+    throw new ConfigError(
+      `${fileName}: malformed YAML at ${where}: ${first.message.split("\n")[0]}`,
+      "ERR_CONFIG_YAML",
+    );
   }
   return doc.toJS() ?? {};
 }
@@ -54,7 +57,10 @@ function deepFreeze<T>(o: T): T {
 }
 
 function pathOf(e: ErrorObject): string {
-  const parts = e.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = e.instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (e.keyword === "additionalProperties") parts.push(String(e.params["additionalProperty"]));
   if (e.keyword === "required") parts.push(String(e.params["missingProperty"]));
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(top level)";
@@ -92,15 +98,23 @@ function crossCheck(fileName: string, c: Config): void {
   };
   c.routes.forEach((r, i) => {
     if (!(r.upstream in c.upstreams))
-      fail(`routes[${i}].upstream`, `expected one of the upstreams (${Object.keys(c.upstreams).join(", ")}), got ${show(r.upstream)}`);
-    if (r.path.includes("*") && !r.path.endsWith("/*")) fail(`routes[${i}].path`, `a * may only end a path ("/static/*"), got ${show(r.path)}`);
+      fail(
+        `routes[${i}].upstream`,
+        `expected one of the upstreams (${Object.keys(c.upstreams).join(", ")}), got ${show(r.upstream)}`,
+      );
+    if (r.path.includes("*") && !r.path.endsWith("/*"))
+      fail(`routes[${i}].path`, `a * may only end a path ("/static/*"), got ${show(r.path)}`);
   });
   const levels = Object.keys(c.classification.levels);
   c.classification.rules.forEach((r, i) => {
-    if (!levels.includes(r.level)) fail(`classification.rules[${i}].level`, `expected one of ${levels.join(", ")}, got ${show(r.level)}`);
+    if (!levels.includes(r.level))
+      fail(`classification.rules[${i}].level`, `expected one of ${levels.join(", ")}, got ${show(r.level)}`);
   });
   if (!levels.includes(c.classification.default_level))
-    fail("classification.default_level", `expected one of ${levels.join(", ")}, got ${show(c.classification.default_level)}`);
+    fail(
+      "classification.default_level",
+      `expected one of ${levels.join(", ")}, got ${show(c.classification.default_level)}`,
+    );
   for (const [name, role] of Object.entries(c.roles)) {
     if (role.permissions.length === 0 && role.restrictions.length === 0)
       fail(`roles.${name}`, "a role needs at least one permission or restriction");
@@ -109,7 +123,10 @@ function crossCheck(fileName: string, c: Config): void {
 
 export function loadConfig(opts: LoadConfigOptions): Config {
   const fromFile = opts.text === undefined ? {} : parseConfigText(opts.fileName, opts.text);
-  if (!isPlainObject(fromFile)) throw new ConfigError(`${opts.fileName}: (top level): expected a mapping of settings, got ${show(fromFile)}`);
+  if (!isPlainObject(fromFile))
+    throw new ConfigError(
+      `${opts.fileName}: (top level): expected a mapping of settings, got ${show(fromFile)}`,
+    );
   const env = opts.env ?? {};
   const envOver: Record<string, unknown> = {};
   if (env["RAMPART_DATABASE_URL"]) envOver["database"] = { url: env["RAMPART_DATABASE_URL"] };

@@ -3,7 +3,8 @@
 // Defaults are applied by merging defaults.ts under the file before validation (load.ts).
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 
-const Obj = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: false });
+const Obj = <T extends Record<string, TSchema>>(props: T) =>
+  Type.Object(props, { additionalProperties: false });
 const Map_ = <T extends TSchema>(value: T, keyPattern = "^[a-z][a-z0-9_]*$") =>
   Type.Record(Type.String({ pattern: keyPattern }), value, { additionalProperties: false });
 
@@ -13,9 +14,13 @@ export const HostPort = Type.String({
 });
 const Seconds = (min: number) =>
   Type.Integer({ minimum: min, expected: `an integer number of seconds >= ${min}` });
-const Millis = (min: number) => Type.Integer({ minimum: min, expected: `an integer number of milliseconds >= ${min}` });
+const Millis = (min: number) =>
+  Type.Integer({ minimum: min, expected: `an integer number of milliseconds >= ${min}` });
 const Url = (schemes: string) =>
-  Type.String({ pattern: `^(${schemes})://`, expected: `a URL starting with ${schemes.split("|").join(":// or ")}://` });
+  Type.String({
+    pattern: `^(${schemes})://`,
+    expected: `a URL starting with ${schemes.split("|").join(":// or ")}://`,
+  });
 
 /** `domain:verb` action names and patterns (`domain:*`, `*`, `secrets:read:broker/*`). */
 export const ActionPattern = Type.String({
@@ -38,7 +43,10 @@ export const RouteSchema = Obj({
     ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)),
     { expected: "an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE)" },
   ),
-  path: Type.String({ pattern: "^/[^\\s?#]*$", expected: "a path starting with / (a trailing * matches a prefix)" }),
+  path: Type.String({
+    pattern: "^/[^\\s?#]*$",
+    expected: "a path starting with / (a trailing * matches a prefix)",
+  }),
   upstream: Type.String({ minLength: 1 }),
   action: Action,
   reduces_risk: Type.Optional(Type.Boolean()),
@@ -63,7 +71,11 @@ export const ConfigSchema = Obj({
       ),
     }),
     hsts: Obj({ max_age: Seconds(0), include_subdomains: Type.Boolean(), preload: Type.Boolean() }),
-    body_limit_bytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, expected: "a size in bytes (1024..67108864)" }),
+    body_limit_bytes: Type.Integer({
+      minimum: 1024,
+      maximum: 64 * 1024 * 1024,
+      expected: "a size in bytes (1024..67108864)",
+    }),
     request_timeout_ms: Millis(100),
     trusted_proxies: Type.Array(Type.String({ minLength: 1 })),
   }),
@@ -73,9 +85,12 @@ export const ConfigSchema = Obj({
   }),
   ephemeral: Obj({ redis_url: Type.Optional(Url("redis|rediss")) }),
   logging: Obj({
-    level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), {
-      expected: "one of fatal, error, warn, info, debug, trace, silent",
-    }),
+    level: Type.Union(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+      {
+        expected: "one of fatal, error, warn, info, debug, trace, silent",
+      },
+    ),
   }),
   demo: Obj({ enabled: Type.Boolean(), listen: HostPort }),
   upstreams: Map_(Obj({ url: Url("http|https"), timeout_ms: Millis(10) })),
@@ -90,14 +105,19 @@ export const ConfigSchema = Obj({
         examples: Type.Array(Type.String()),
       }),
     ),
-    rules: Type.Array(Obj({ contains: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), level: Type.String() })),
+    rules: Type.Array(
+      Obj({ contains: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), level: Type.String() }),
+    ),
     default_level: Type.String(),
   }),
   incident_types: Map_(
     Obj({
-      severity: Type.Union(["low", "medium", "high", "critical"].map((s) => Type.Literal(s)), {
-        expected: "one of low, medium, high, critical",
-      }),
+      severity: Type.Union(
+        ["low", "medium", "high", "critical"].map((s) => Type.Literal(s)),
+        {
+          expected: "one of low, medium, high, critical",
+        },
+      ),
       auto_response: Type.Array(Type.String()),
       escalation_threshold: Type.Integer({ minimum: 1 }),
       containment_actions: Type.Array(Type.String()),

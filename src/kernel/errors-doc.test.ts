@@ -16,13 +16,19 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 test("every ERR_ code in src/ is documented in docs/errors.md, and every documented code exists", () => {
   const inCode = new Set<string>();
   for (const f of sourceFiles("src")) {
-    for (const m of readFileSync(f, "utf8").matchAll(/["'`](ERR_[A-Z0-9_]+)["'`]/g)) inCode.add(m[1] as string);
+    for (const m of readFileSync(f, "utf8").matchAll(/["'`](ERR_[A-Z0-9_]+)["'`]/g))
+      inCode.add(m[1] as string);
   }
   const inDocs = new Set<string>();
-  for (const m of readFileSync("docs/errors.md", "utf8").matchAll(/^\| `(ERR_[A-Z0-9_]+)`/gm)) inDocs.add(m[1] as string);
+  for (const m of readFileSync("docs/errors.md", "utf8").matchAll(/^\| `(ERR_[A-Z0-9_]+)`/gm))
+    inDocs.add(m[1] as string);
   const undocumented = [...inCode].filter((c) => !inDocs.has(c)).sort();
   const stale = [...inDocs].filter((c) => !inCode.has(c)).sort();
-  assert.deepEqual(undocumented, [], `codes used in src/ but missing from docs/errors.md: ${undocumented.join(", ")}`);
+  assert.deepEqual(
+    undocumented,
+    [],
+    `codes used in src/ but missing from docs/errors.md: ${undocumented.join(", ")}`,
+  );
   assert.deepEqual(stale, [], `codes in docs/errors.md that src/ no longer uses: ${stale.join(", ")}`);
   assert.ok(inCode.size > 0);
 });
