@@ -1,6 +1,8 @@
 // Cryptographic primitives. The only module that imports node:crypto; everything here is a thin,
 // documented wrapper over OpenSSL (via node:crypto) or a maintained library.
-export { constantTimeEqual, hmacSha256, randomBytes, randomToken, sha256, sha256Hex, uuid } from "./hash.js";
+
+export type { KeyObject } from "node:crypto";
+export type { Sealed } from "./aead.js";
 export {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
@@ -11,8 +13,11 @@ export {
   seal,
   sealToBuffer,
 } from "./aead.js";
-export type { Sealed } from "./aead.js";
+export { constantTimeEqual, hmacSha256, randomBytes, randomToken, sha256, sha256Hex, uuid } from "./hash.js";
 export { hkdfSha256 } from "./kdf.js";
+export type { Argon2Params, PasswordHasherOptions } from "./password-hash.js";
+export { HasherBusyError, OWASP_ARGON2ID, PasswordHasher } from "./password-hash.js";
+export type { Ed25519KeyPair } from "./sign.js";
 export {
   ed25519PrivateKey,
   ed25519PublicKey,
@@ -22,7 +27,3 @@ export {
   generateEd25519,
   publicKeyPem,
 } from "./sign.js";
-export type { Ed25519KeyPair } from "./sign.js";
-export { HasherBusyError, OWASP_ARGON2ID, PasswordHasher } from "./password-hash.js";
-export type { Argon2Params, PasswordHasherOptions } from "./password-hash.js";
-export type { KeyObject } from "node:crypto";

@@ -6,6 +6,7 @@ import { hash, verify } from "@node-rs/argon2";
 
 // Algorithm.Argon2id in @node-rs/argon2 (a const enum, which isolated modules cannot inline).
 const ARGON2ID = 2;
+
 import { RampartError } from "../kernel/index.js";
 
 export interface Argon2Params {

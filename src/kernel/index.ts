@@ -1,8 +1,9 @@
 // The kernel: what every module may use. Nothing here depends on anything else in src/.
-export { RampartError, UsageError, isRampartError } from "./errors.js";
-export type { RampartErrorOptions } from "./errors.js";
-export { ManualClock, systemClock } from "./clock.js";
+
 export type { Clock } from "./clock.js";
-export { err, ok } from "./types.js";
+export { ManualClock, systemClock } from "./clock.js";
+export type { RampartErrorOptions } from "./errors.js";
+export { isRampartError, RampartError, UsageError } from "./errors.js";
 export type { Brand, DatabaseDialect, KeyVersion, LedgerIndex, Result, SessionId, UserId } from "./types.js";
+export { err, ok } from "./types.js";
 export { VERSION } from "./version.js";
