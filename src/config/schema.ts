@@ -96,6 +96,27 @@ export const ConfigSchema = Obj({
   upstreams: Map_(Obj({ url: Url("http|https"), timeout_ms: Millis(10) })),
   routes: Type.Array(RouteSchema),
   roles: Map_(RoleSchema),
+  identity: Obj({
+    // OWASP minimum for argon2id (m=19 MiB, t=2, p=1); tests construct weaker hashers directly.
+    argon2: Obj({
+      memory_kib: Type.Integer({ minimum: 19456, maximum: 4194304, expected: "KiB >= 19456 (19 MiB)" }),
+      iterations: Type.Integer({ minimum: 2, maximum: 64, expected: "an integer >= 2" }),
+      parallelism: Type.Integer({ minimum: 1, maximum: 16, expected: "an integer 1..16" }),
+    }),
+    hasher: Obj({
+      concurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+      queue_limit: Type.Integer({ minimum: 0, maximum: 100000 }),
+    }),
+    idle_timeout: Seconds(60),
+    lockout: Obj({
+      threshold: Type.Integer({ minimum: 1, maximum: 100 }),
+      base: Seconds(1),
+      max: Seconds(1),
+    }),
+    ip_failures: Obj({ max: Type.Integer({ minimum: 1 }), window: Seconds(1) }),
+    challenge_ttl: Seconds(30),
+    recovery_codes: Type.Integer({ minimum: 1, maximum: 50 }),
+  }),
   classification: Obj({
     levels: Map_(
       Obj({
