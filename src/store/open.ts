@@ -1,0 +1,152 @@
+// openStore: a Kysely instance over SQLite (default, `<dataDir>/rampart.db`) or PostgreSQL (when
+// the URL says so), with the same error, binding and transaction behaviour on both (driver.ts).
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join, resolve } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { DatabaseDialect } from "../kernel/index.js";
+import { guardDialect } from "./driver.js";
+import { StoreError, toStoreError } from "./errors.js";
+import type { Database } from "./schema.js";
+import { type OpenStoreOptions, type StoreLogger, silentLogger } from "./types.js";
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DatabaseDialect;
+  /** PostgreSQL schema in use (the `schema` option), if any. */
+  readonly schema: string | undefined;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers; throws ERR_STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Closes the pool or file; idempotent. */
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Which dialect a configured URL selects. */
+export function dialectOf(url: string | undefined): DatabaseDialect {
+  if (url === undefined || url === "") return "sqlite";
+  if (/^postgres(ql)?:\/\//i.test(url)) return "postgres";
+  if (/^sqlite:/i.test(url)) return "sqlite";
+  throw new StoreError("ERR_STORE_CONFIG", {
+    message: "database.url must start with postgres://, postgresql:// or sqlite://",
+  });
+}
+
+function sqliteFile(url: string | undefined, dataDir: string): string {
+  if (url === undefined || url === "") return join(dataDir, "rampart.db");
+  const path = url.replace(/^sqlite:(\/\/)?/i, "");
+  if (path === "") throw new StoreError("ERR_STORE_CONFIG", { message: "database.url names no SQLite file" });
+  return resolve(dataDir, decodeURIComponent(path));
+}
+
+function openSqlite(file: string, busyTimeoutMs: number): SqliteDatabase.Database {
+  try {
+    mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
+    // Create the file owner-only before SQLite does: its -wal and -shm files inherit the mode.
+    closeSync(openSync(file, "a", 0o600));
+    const db = new SqliteDatabase(file, { timeout: busyTimeoutMs });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    return db;
+  } catch (e) {
+    throw toStoreError(e, "ERR_STORE_UNAVAILABLE");
+  }
+}
+
+/** int8 as a JS number (timestamps, counters, count(*)); values beyond 2^53 are refused, not rounded. */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new StoreError("ERR_STORE_QUERY", {
+      detail: "int8 value outside the JavaScript safe integer range",
+    });
+  }
+  return n;
+}
+
+// Scoped to this pool through the `types` option, so pg's process-wide parsers stay untouched.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === pg.types.builtins.INT8 && format !== "binary"
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function openPool(url: string, o: OpenStoreOptions, logger: StoreLogger): pg.Pool {
+  if (o.schema !== undefined && !SCHEMA_NAME.test(o.schema)) {
+    throw new StoreError("ERR_STORE_CONFIG", {
+      message: "the PostgreSQL schema name must be lower-case letters, digits and underscores",
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize ?? 10,
+    connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "rampart",
+    types: pgTypes,
+    ...(o.schema === undefined ? {} : { options: `-c search_path=${o.schema}` }),
+  });
+  // An idle client losing its connection emits on the pool; unhandled, that would end the process.
+  pool.on("error", (e) =>
+    logger.warn({ err: toStoreError(e, "ERR_STORE_UNAVAILABLE") }, "postgres idle client error"),
+  );
+  return pool;
+}
+
+async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (e) {
+    // Two processes creating the same schema at once: one wins, the other sees a unique violation.
+    if (!(e instanceof StoreError && e.code === "ERR_STORE_UNIQUE_VIOLATION")) throw e;
+  }
+}
+
+/** Opens the database and checks that it answers. Run migrateToLatest before using tables. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const logger = options.logger ?? silentLogger;
+  const dialect = dialectOf(options.url);
+  let db: Kysely<Database>;
+  if (dialect === "postgres") {
+    const pool = openPool(options.url as string, options, logger);
+    db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool }), "postgres") });
+  } else {
+    const file = sqliteFile(options.url, options.dataDir);
+    const database = openSqlite(file, options.busyTimeoutMs ?? 5000);
+    db = new Kysely<Database>({ dialect: guardDialect(new SqliteDialect({ database }), "sqlite") });
+  }
+  let closed: Promise<void> | undefined;
+  const store: Store = {
+    db,
+    dialect,
+    schema: dialect === "postgres" ? options.schema : undefined,
+    transaction: (fn) => db.transaction().execute(fn),
+    ping: async () => {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (e) {
+        throw toStoreError(e, "ERR_STORE_UNAVAILABLE");
+      }
+    },
+    close: () => {
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+  try {
+    if (dialect === "postgres" && options.schema !== undefined) await ensureSchema(db, options.schema);
+    await store.ping();
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw toStoreError(e, "ERR_STORE_UNAVAILABLE");
+  }
+  logger.info({ dialect, schema: store.schema }, "store opened");
+  return store;
+}
