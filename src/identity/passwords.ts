@@ -1,0 +1,77 @@
+// Password changes. By the user (current password + new): the current one is checked like a login
+// (a wrong one counts towards lockout and the IP budget) and the user's other sessions end. By an
+// administrator (`rampart user passwd`): the policy applies and every session of the user ends.
+import { recordCodeFailure } from "./code-failure.js";
+import { invalidCredentials, passwordPolicy, rateLimited } from "./errors.js";
+import { emit } from "./events.js";
+import { ipRetryAfter } from "./failures.js";
+import { checkPasswordPolicy, PASSWORD_MAX } from "./password-policy.js";
+import type { IdentityDeps } from "./settings.js";
+import type { Actor, Principal, RequestContext } from "./types.js";
+import { requireUser } from "./users.js";
+
+export async function changePassword(
+  deps: IdentityDeps,
+  principal: Principal,
+  currentPassword: string,
+  newPassword: string,
+  ctx: RequestContext,
+): Promise<void> {
+  const wait = await ipRetryAfter(deps, ctx.ip);
+  if (wait > 0) throw rateLimited(wait);
+  const user = await requireUser(deps, principal.username);
+  const valid =
+    typeof currentPassword === "string" &&
+    [...currentPassword].length <= PASSWORD_MAX &&
+    (await deps.hasher.verify(user.passwordHash, currentPassword));
+  if (!valid) {
+    await recordCodeFailure(deps, user, "auth.password_changed", "wrong_password", ctx, principal.sessionId);
+    throw invalidCredentials();
+  }
+  if (typeof newPassword !== "string") throw passwordPolicy("a password is required");
+  checkPasswordPolicy(newPassword, user.username);
+  if (newPassword === currentPassword) throw passwordPolicy("it must differ from the current password");
+  const now = deps.clock.now();
+  const passwordHash = await deps.hasher.hash(newPassword);
+  await deps.store.updateUser(user.id, { passwordHash, mustChangePassword: false, updatedAt: now });
+  const revoked = await deps.store.revokeUserSessions(user.id, "password_changed", now, principal.sessionId);
+  await emit(deps, {
+    action: "auth.password_changed",
+    outcome: "success",
+    userId: user.id,
+    sessionId: principal.sessionId,
+    ctx,
+    details: { by: "self", other_sessions_revoked: revoked },
+  });
+}
+
+export interface SetPasswordOptions {
+  /** Force a change at the next login (default false). */
+  mustChange?: boolean;
+}
+
+export async function setPassword(
+  deps: IdentityDeps,
+  username: string,
+  newPassword: string,
+  actor: Actor,
+  opts: SetPasswordOptions = {},
+): Promise<void> {
+  const user = await requireUser(deps, username);
+  checkPasswordPolicy(newPassword, user.username);
+  const now = deps.clock.now();
+  const passwordHash = await deps.hasher.hash(newPassword);
+  await deps.store.updateUser(user.id, {
+    passwordHash,
+    mustChangePassword: opts.mustChange ?? false,
+    updatedAt: now,
+  });
+  const revoked = await deps.store.revokeUserSessions(user.id, "password_set", now);
+  await emit(deps, {
+    action: "auth.password_changed",
+    outcome: "success",
+    userId: user.id,
+    ctx: actor,
+    details: { by: "administrator", sessions_revoked: revoked },
+  });
+}

@@ -1,0 +1,98 @@
+// The two storage contracts identity depends on. The database port is implemented by
+// src/store/repos/identity.ts (SQLite and PostgreSQL); the ephemeral port by the store's kv
+// EphemeralStore (memory or Redis). Every operation that guards a single use — a TOTP time step,
+// a recovery code, a challenge, a session revocation — is one atomic call that answers whether
+// this caller won, so two instances racing on the same value cannot both succeed.
+import type { SessionId, UserId } from "../kernel/index.js";
+import type { Session, User, UserStatus } from "./types.js";
+
+export interface UserPatch {
+  displayName?: string;
+  roles?: readonly string[];
+  status?: UserStatus;
+  passwordHash?: string;
+  mustChangePassword?: boolean;
+  lockoutCount?: number;
+  lockedUntil?: number | null;
+  lastLoginAt?: number;
+  updatedAt: number;
+}
+
+export type TotpStatus = "pending" | "active";
+
+export interface TotpFactor {
+  userId: UserId;
+  /** KeyRing ciphertext (purpose "mfa", location users/<id>/totp_secret). */
+  secretEnc: string;
+  status: TotpStatus;
+  /** The last accepted RFC 6238 time step; a code at or below it is never accepted again. */
+  lastStep: number;
+  createdAt: number;
+  confirmedAt: number | null;
+}
+
+export interface UserListing {
+  user: User;
+  mfaEnrolled: boolean;
+}
+
+export interface IdentityStore {
+  /** False when the folded username is taken (unique violation), true when inserted. */
+  insertUser(user: User): Promise<boolean>;
+  findUserById(id: UserId): Promise<User | null>;
+  findUserByFoldedName(folded: string): Promise<User | null>;
+  listUsers(): Promise<UserListing[]>;
+  countUsers(): Promise<number>;
+  updateUser(id: UserId, patch: UserPatch): Promise<boolean>;
+
+  getTotp(userId: UserId): Promise<TotpFactor | null>;
+  /** Stores a pending factor, replacing a pending one; false (and no change) when one is active. */
+  putPendingTotp(userId: UserId, secretEnc: string, now: number): Promise<boolean>;
+  /**
+   * In one transaction: pending → active with last_step = step, and the recovery code set replaced.
+   * False when no pending factor exists (someone else confirmed or reset it).
+   */
+  activateTotp(
+    userId: UserId,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    now: number,
+  ): Promise<boolean>;
+  /** Atomic replay guard: UPDATE … SET last_step = step WHERE active AND last_step < step. */
+  acceptTotpStep(userId: UserId, step: number): Promise<boolean>;
+  /** Removes the factor and every recovery code; true when a factor existed. */
+  deleteMfa(userId: UserId): Promise<boolean>;
+
+  /** Replaces the whole recovery code set (old codes stop working). */
+  replaceRecoveryCodes(userId: UserId, hashes: readonly string[], now: number): Promise<void>;
+  /** Atomic single use: marks the unused code used; false when unknown or already used. */
+  consumeRecoveryCode(userId: UserId, hash: string, now: number): Promise<boolean>;
+  countUnusedRecoveryCodes(userId: UserId): Promise<number>;
+
+  insertSession(session: Session): Promise<void>;
+  findSessionByTokenHash(tokenHash: string): Promise<Session | null>;
+  findSessionById(id: SessionId): Promise<Session | null>;
+  touchSession(id: SessionId, now: number): Promise<void>;
+  setSessionMfaAt(id: SessionId, now: number): Promise<void>;
+  /** Sessions neither revoked nor past their absolute end. */
+  listLiveSessions(userId: UserId, now: number): Promise<Session[]>;
+  /** True when this call revoked it (it was not revoked before). */
+  revokeSession(id: SessionId, reason: string, now: number): Promise<boolean>;
+  /** Revokes every unrevoked session of the user (but `exceptId`); answers how many. */
+  revokeUserSessions(userId: UserId, reason: string, now: number, exceptId?: SessionId): Promise<number>;
+}
+
+/**
+ * Shared short-lived state (memory or Redis): failure counters and login challenges. TTLs are a
+ * clean-up aid; correctness never depends on them (windows are keyed by the injected clock).
+ */
+export interface EphemeralState {
+  /** Increments and returns the new value; the key expires `ttlMs` after its first increment. */
+  incr(key: string, ttlMs: number): Promise<number>;
+  get(key: string): Promise<string | null>;
+  /** Sets only when absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Atomically reads and deletes: only one caller gets the value. */
+  take(key: string): Promise<string | null>;
+  del(key: string): Promise<void>;
+}
