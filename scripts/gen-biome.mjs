@@ -17,15 +17,40 @@ const R = {
 const pick = (...k) => Object.fromEntries(k.map((x) => [x, R[x]]));
 const all = Object.keys(R);
 const domain = [
-  "kernel", "config", "keys", "identity", "tokens", "pki", "access", "audit", "vault",
-  "trading", "detection", "response", "compliance", "scanner", "network",
+  "kernel",
+  "config",
+  "keys",
+  "identity",
+  "tokens",
+  "pki",
+  "access",
+  "audit",
+  "vault",
+  "trading",
+  "detection",
+  "response",
+  "compliance",
+  "scanner",
+  "network",
 ];
 const layers = [
   { includes: domain.map((d) => `src/${d}/**`), paths: pick(...all), noProcessEnv: true },
   { includes: ["src/crypto/**"], paths: pick(...all.filter((x) => x !== "node:crypto")), noProcessEnv: true },
-  { includes: ["src/store/**"], paths: pick("fastify", "@fastify/cookie", "commander", "node:crypto"), noProcessEnv: true },
-  { includes: ["src/gateway/**"], paths: pick("better-sqlite3", "pg", "ioredis", "kysely", "commander", "node:crypto"), noProcessEnv: true },
-  { includes: ["src/cli/**"], paths: pick("fastify", "@fastify/cookie", "better-sqlite3", "pg", "ioredis", "kysely", "node:crypto"), noProcessEnv: false },
+  {
+    includes: ["src/store/**"],
+    paths: pick("fastify", "@fastify/cookie", "commander", "node:crypto"),
+    noProcessEnv: true,
+  },
+  {
+    includes: ["src/gateway/**"],
+    paths: pick("better-sqlite3", "pg", "ioredis", "kysely", "commander", "node:crypto"),
+    noProcessEnv: true,
+  },
+  {
+    includes: ["src/cli/**"],
+    paths: pick("fastify", "@fastify/cookie", "better-sqlite3", "pg", "ioredis", "kysely", "node:crypto"),
+    noProcessEnv: false,
+  },
 ];
 const overrides = layers.map((l) => ({
   includes: l.includes,

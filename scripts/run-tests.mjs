@@ -29,6 +29,13 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const args = ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${process.env.RAMPART_TEST_CONCURRENCY ?? 2}`, ...selected];
+const args = [
+  "--import",
+  "tsx",
+  "--test",
+  "--test-reporter=spec",
+  `--test-concurrency=${process.env.RAMPART_TEST_CONCURRENCY ?? 2}`,
+  ...selected,
+];
 const r = spawnSync(process.execPath, args, { stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } });
 process.exit(r.status ?? 1);

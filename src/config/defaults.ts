@@ -56,6 +56,7 @@ export const PYSYSTEMTRADE_ROUTES = [
   { method: "GET", path: "/rolls", upstream: "dashboard", action: "reports:view_standard" },
   { method: "POST", path: "/rolls", upstream: "dashboard", action: "trading:modify_roll_state" },
   { method: "GET", path: "/trades", upstream: "dashboard", action: "data:read_positions" },
+  { method: "GET", path: "/strategy", upstream: "dashboard", action: "reports:view_standard" },
   { method: "GET", path: "/static/*", upstream: "dashboard", action: "reports:view_standard" },
 ];
 

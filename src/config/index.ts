@@ -3,6 +3,7 @@
 export * as seed from "./defaults.js";
 export { defaultConfig } from "./defaults-config.js";
 export { ConfigError } from "./errors.js";
+export { renderExampleConfig } from "./example.js";
 export type { LoadConfigOptions } from "./load.js";
 export { loadConfig, mergeOver, parseConfigText } from "./load.js";
 export { maskSecrets } from "./mask.js";

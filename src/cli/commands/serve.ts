@@ -1,0 +1,68 @@
+// `rampart serve` runs the gateway; `rampart start` is the quick start: init the data directory if
+// needed, start the bundled demo dashboard on loopback, then the gateway in front of it.
+import type { Command } from "commander";
+import { startDemoDashboard } from "../../../demo/index.js";
+import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
+import type { CliContext } from "../context.js";
+import { initDataDir } from "./init.js";
+import { untilSignal } from "./signals.js";
+
+interface ServeOptions {
+  dataDir?: string;
+  listen?: string;
+}
+
+async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Promise<void> {
+  const dataDir = ctx.dataDir(opts.dataDir);
+  if (withDemo) {
+    const report = await initDataDir(dataDir);
+    for (const c of report.created) ctx.out(`created  ${c}`);
+  }
+  const config = ctx.config(dataDir, { listen: opts.listen });
+  const app = await ctx.openApp(dataDir, { config });
+  let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
+  let gateway: RunningGateway | undefined;
+  try {
+    if (withDemo && config.demo.enabled) {
+      const { host, port } = splitHostPort(config.demo.listen);
+      demo = await startDemoDashboard({ host, port });
+    }
+    gateway = await startGateway(app);
+  } catch (e) {
+    await demo?.close();
+    await app.close();
+    throw e;
+  }
+  ctx.out(`Rampart ${gateway.url} (database: ${app.store.dialect}, data: ${dataDir})`);
+  if (demo) ctx.out(`demo dashboard ${demo.url} (loopback only; reach it through Rampart)`);
+  ctx.out(
+    [
+      "",
+      "Next:",
+      `  curl --cacert ${dataDir}/tls/cert.pem ${gateway.url}/_rampart/health`,
+      `  curl --cacert ${dataDir}/tls/cert.pem ${gateway.url}/pandl      # 401 until you log in`,
+      "  rampart --help                      # users, roles, audit, vault, trading controls",
+      "Stop with Ctrl-C.",
+    ].join("\n"),
+  );
+  const signal = await untilSignal();
+  app.logger.info({ signal }, "shutting down: finishing in-flight requests");
+  await gateway.close();
+  await demo?.close();
+  await app.close();
+}
+
+export function registerServeCommands(program: Command, ctx: CliContext): void {
+  program
+    .command("serve")
+    .description("run the HTTPS gateway (default 127.0.0.1:8443)")
+    .option("--data-dir <dir>", "data directory (default: $RAMPART_DATA_DIR or ./rampart-data)")
+    .option("--listen <host:port>", "where to listen (default: server.listen, or $RAMPART_LISTEN)")
+    .action((opts: ServeOptions) => serve(ctx, opts, false));
+  program
+    .command("start")
+    .description("quick start: init the data directory if needed, start the demo dashboard and the gateway")
+    .option("--data-dir <dir>", "data directory (default: $RAMPART_DATA_DIR or ./rampart-data)")
+    .option("--listen <host:port>", "where to listen (default: server.listen, or $RAMPART_LISTEN)")
+    .action((opts: ServeOptions) => serve(ctx, opts, true));
+}

@@ -1,0 +1,23 @@
+// Headers on every response: the request id, HSTS (the seed's policy: one year,
+// includeSubDomains, preload), nosniff, no framing, no referrer; no-store on the control API.
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/index.js";
+
+export function installSecurityHeaders(fastify: FastifyInstance, config: Config): void {
+  const h = config.server.hsts;
+  const hsts = [
+    `max-age=${h.max_age}`,
+    h.include_subdomains ? "includeSubDomains" : "",
+    h.preload ? "preload" : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+  fastify.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    reply.header("strict-transport-security", hsts);
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("x-frame-options", "DENY");
+    reply.header("referrer-policy", "no-referrer");
+    if (request.url.startsWith("/_rampart/")) reply.header("cache-control", "no-store");
+  });
+}

@@ -1,0 +1,123 @@
+// The HTTPS gateway: Fastify on TLS 1.3 only with the seed's cipher suites. Plugins are registered
+// in pipeline order (ARCHITECTURE.md "The request path"); the control API lives under /_rampart/.
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { App } from "../app.js";
+import { uuid } from "../crypto/index.js";
+import { RampartError } from "../kernel/index.js";
+import { healthRoutes } from "./health.js";
+import { installErrorHandlers } from "./http-errors.js";
+import { installPathGuard } from "./path-guard.js";
+import type { Authenticate } from "./principal.js";
+import { proxiedRoutes } from "./proxied-routes.js";
+import { UpstreamProxy } from "./proxy.js";
+import { installSecurityHeaders } from "./security-headers.js";
+
+export interface GatewayOptions {
+  /** Overrides config.server.listen. */
+  listen?: string;
+  /** PEM strings; default: read config.server.tls files relative to the data directory. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  authenticate?: Authenticate;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly fastify: FastifyInstance;
+  close(): Promise<void>;
+}
+
+function readTls(app: App): { cert: Buffer; key: Buffer } {
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : join(app.dataDir, p));
+  const { cert_file, key_file } = app.config.server.tls;
+  try {
+    return { cert: readFileSync(resolvePath(cert_file)), key: readFileSync(resolvePath(key_file)) };
+  } catch (e) {
+    throw new RampartError(
+      "ERR_SERVER_TLS",
+      `cannot read the TLS certificate or key (${resolvePath(cert_file)}, ${resolvePath(key_file)}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; run \`rampart init\` to create a development certificate`,
+      { status: 500 },
+    );
+  }
+}
+
+export function splitHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(":");
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, "");
+  return { host, port: Number(listen.slice(i + 1)) };
+}
+
+export async function buildGateway(
+  app: App,
+  opts: GatewayOptions = {},
+): Promise<{ fastify: FastifyInstance; proxy: UpstreamProxy }> {
+  const { config } = app;
+  const tls = opts.tls ?? readTls(app);
+  // Typed as the default (http) instance: plugins are written against FastifyInstance, and nothing
+  // here depends on the server being https.Server rather than http.Server.
+  const fastify = Fastify({
+    loggerInstance: app.logger.child({ component: "gateway" }) as FastifyBaseLogger,
+    https: {
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      ciphers: config.server.tls.cipher_suites.join(":"),
+      maxHeaderSize: 16 * 1024,
+    },
+    bodyLimit: config.server.body_limit_bytes,
+    requestTimeout: config.server.request_timeout_ms,
+    connectionTimeout: config.server.request_timeout_ms,
+    keepAliveTimeout: 72_000,
+    trustProxy: config.server.trusted_proxies.length > 0 ? [...config.server.trusted_proxies] : false,
+    genReqId: () => uuid(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    disableRequestLogging: false,
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(fastify);
+  installSecurityHeaders(fastify, config);
+  installPathGuard(fastify);
+  const proxy = new UpstreamProxy(config);
+  await fastify.register(healthRoutes, { app });
+  await fastify.register(proxiedRoutes, {
+    app,
+    proxy,
+    authenticate: opts.authenticate ?? (async () => null),
+  });
+  fastify.addHook("onClose", async () => proxy.close());
+  return { fastify, proxy };
+}
+
+export async function startGateway(app: App, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const { fastify } = await buildGateway(app, opts);
+  const { host, port } = splitHostPort(opts.listen ?? app.config.server.listen);
+  try {
+    await fastify.listen({ host, port });
+  } catch (e) {
+    await fastify.close().catch(() => {});
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE")
+      throw new RampartError(
+        "ERR_SERVER_LISTEN",
+        `${host}:${port} is already in use (is another Rampart running?)`,
+        { status: 500 },
+      );
+    if (code === "EACCES" || code === "EADDRNOTAVAIL")
+      throw new RampartError("ERR_SERVER_LISTEN", `cannot listen on ${host}:${port}: ${code}`, {
+        status: 500,
+      });
+    throw e;
+  }
+  const addr = fastify.server.address();
+  const actualPort = typeof addr === "object" && addr ? addr.port : port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `https://${shownHost}:${actualPort}`,
+    port: actualPort,
+    fastify,
+    close: () => fastify.close(),
+  };
+}
