@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const compiled = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+const compiled = fileURLToPath(new URL("../dist/src/cli/bin.js", import.meta.url));
 if (!existsSync(compiled)) {
   process.stderr.write("rampart: not built yet; run `npm run build` (npm ci does it for you)\n");
   process.exit(2);
