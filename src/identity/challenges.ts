@@ -1,6 +1,6 @@
 // Login challenges: the opaque value a password login hands back, redeemable once within its TTL
-// for the second step. Kept in shared ephemeral state under the SHA-256 of the challenge; `take`
-// is atomic, so two requests racing with one challenge cannot both proceed. A wrong code puts the
+// for the second step. Kept in shared ephemeral state under the SHA-256 of the challenge; deleting it
+// is the atomic step, so two requests racing with one challenge cannot both proceed. A wrong code puts the
 // challenge back (a typo should not force the password again) until the attempt limit.
 import { randomToken, sha256Hex } from "../crypto/index.js";
 import { challengeInvalid } from "./errors.js";
@@ -46,7 +46,11 @@ export async function takeChallenge(
   kind: ChallengeKind,
 ): Promise<ChallengeState> {
   if (!wellFormed(challenge)) throw challengeInvalid();
-  const s = parse(await deps.ephemeral.take(key(challenge)), kind, deps.clock.now());
+  const k = key(challenge);
+  const raw = await deps.ephemeral.get(k);
+  // Whoever deletes the key wins it: a challenge is redeemed once however many requests race.
+  if (raw === null || !(await deps.ephemeral.del(k))) throw challengeInvalid();
+  const s = parse(raw, kind, deps.clock.now());
   if (!s) throw challengeInvalid();
   return s;
 }

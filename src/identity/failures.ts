@@ -34,7 +34,7 @@ export async function assertIpBudget(deps: IdentityDeps, ip: string | null | und
 export async function recordIpFailure(deps: IdentityDeps, ip: string | null | undefined): Promise<void> {
   if (!ip) return;
   const { windowMs } = deps.settings.ipFailures;
-  await deps.ephemeral.incr(ipKey(ip, Math.floor(deps.clock.now() / windowMs)), windowMs);
+  await deps.ephemeral.incr(ipKey(ip, Math.floor(deps.clock.now() / windowMs)), 1, windowMs);
 }
 
 export interface AccountFailure {
@@ -45,7 +45,7 @@ export interface AccountFailure {
 
 export async function recordAccountFailure(deps: IdentityDeps, user: User): Promise<AccountFailure> {
   const { threshold, baseMs, maxMs } = deps.settings.lockout;
-  const failures = await deps.ephemeral.incr(accountKey(user.id), maxMs);
+  const failures = await deps.ephemeral.incr(accountKey(user.id), 1, maxMs);
   if (failures < threshold) return { failures, lockedUntil: null };
   await deps.ephemeral.del(accountKey(user.id));
   const now = deps.clock.now();

@@ -83,16 +83,16 @@ export interface IdentityStore {
 }
 
 /**
- * Shared short-lived state (memory or Redis): failure counters and login challenges. TTLs are a
- * clean-up aid; correctness never depends on them (windows are keyed by the injected clock).
+ * Shared short-lived state (memory or Redis): failure counters and login challenges — the subset of
+ * the store's EphemeralStore identity uses, so that store is passed in as it is. TTLs are a clean-up
+ * aid; correctness never depends on them (windows and expiry are judged by the injected clock).
  */
 export interface EphemeralState {
-  /** Increments and returns the new value; the key expires `ttlMs` after its first increment. */
-  incr(key: string, ttlMs: number): Promise<number>;
+  /** Adds `by` and returns the new value; a new key expires `ttlMs` later (a fixed window). */
+  incr(key: string, by: number, ttlMs: number): Promise<number>;
   get(key: string): Promise<string | null>;
-  /** Sets only when absent; true when this call set it. */
+  /** Sets only when absent; true for exactly one of any number of racing callers. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
-  /** Atomically reads and deletes: only one caller gets the value. */
-  take(key: string): Promise<string | null>;
-  del(key: string): Promise<void>;
+  /** True if the key existed: of racing deleters exactly one sees true (single use). */
+  del(key: string): Promise<boolean>;
 }

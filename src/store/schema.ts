@@ -8,6 +8,7 @@
 //  - binary: `Uint8Array` (blob / bytea; Buffers come back);
 //  - JSON: text, serialised by the repository.
 import type { ColumnType } from "kysely";
+import type { LedgerTables } from "./schema/ledger.js";
 
 /** Milliseconds since the Unix epoch; read back as a JS number on both dialects. */
 export type Millis = number;
@@ -31,4 +32,60 @@ export interface CoreTables {
   meta: MetaTable;
 }
 
-export interface Database extends CoreTables {}
+/** src/identity (migration 0002_identity). JSON `roles` is a text array; see repos/identity.ts. */
+export interface UserTable {
+  id: string;
+  username: string;
+  username_folded: string;
+  display_name: string;
+  roles: string;
+  status: string;
+  password_hash: string;
+  must_change_password: Flag;
+  lockout_count: number;
+  locked_until: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+  last_login_at: Millis | null;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  secret_enc: string;
+  status: string;
+  last_step: number;
+  created_at: Millis;
+  confirmed_at: Millis | null;
+}
+
+export interface UserRecoveryCodeTable {
+  user_id: string;
+  code_hash: string;
+  created_at: Millis;
+  used_at: Millis | null;
+}
+
+export interface UserSessionTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  csrf_hash: string;
+  created_at: Millis;
+  expires_at: Millis;
+  idle_timeout_ms: number;
+  last_seen_at: Millis;
+  mfa_at: Millis;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: Millis | null;
+  revoked_reason: string | null;
+}
+
+export interface IdentityTables {
+  users: UserTable;
+  user_totp: UserTotpTable;
+  user_recovery_codes: UserRecoveryCodeTable;
+  user_sessions: UserSessionTable;
+}
+
+export interface Database extends CoreTables, IdentityTables, LedgerTables {}

@@ -26,6 +26,8 @@
 //     `extends` list of `Database`).
 //  4. Run the storage conformance suite on both dialects (it checks names, order and idempotence).
 import { core } from "./0001_core.js";
+import { identity } from "./0002_identity.js";
+import { ledger } from "./0003_ledger.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -33,4 +35,6 @@ export { migrationContext } from "./types.js";
 
 export const migrations: ReadonlyArray<readonly [name: string, migration: StoreMigration]> = [
   ["0001_core", core],
+  ["0002_identity", identity],
+  ["0003_ledger", ledger],
 ];
