@@ -1,13 +1,27 @@
 // The composition root: builds every service from the validated, frozen Config. The gateway and
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
+import { LivePolicy } from "./access/index.js";
 import type { AuditEventInput, AuditReceipt, AuditRecorder } from "./audit/index.js";
 import type { Config } from "./config/index.js";
-import { uuid } from "./crypto/index.js";
+import { PasswordHasher, uuid } from "./crypto/index.js";
+import {
+  createIdentityService,
+  hasherOptionsFromConfig,
+  type IdentityService,
+  identitySettingsFromConfig,
+} from "./identity/index.js";
 import { type Clock, type Logger, systemClock } from "./kernel/index.js";
 import { KeyRing, loadMasterKey } from "./keys/index.js";
 import { createLogger } from "./logging.js";
-import { type EphemeralStore, migrateToLatest, openEphemeral, openStore, type Store } from "./store/index.js";
+import {
+  type EphemeralStore,
+  IdentityRepository,
+  migrateToLatest,
+  openEphemeral,
+  openStore,
+  type Store,
+} from "./store/index.js";
 
 export interface AppOptions {
   dataDir: string;
@@ -22,6 +36,8 @@ export interface AppOptions {
   ephemeralPrefix?: string;
   /** Open without the master key (migrate, config check). */
   withoutKeys?: boolean;
+  /** Password hasher (tests pass a cheap one; production derives it from config.identity). */
+  hasher?: PasswordHasher;
 }
 
 export interface App {
@@ -34,6 +50,10 @@ export interface App {
   /** Throws ERR_KEYS_MASTER_MISSING when opened withoutKeys or before `rampart init`. */
   keyring(): KeyRing;
   readonly audit: AuditRecorder;
+  /** The compiled RBAC policy (swapped atomically when roles change). */
+  readonly policy: LivePolicy;
+  /** Users, passwords, MFA, sessions. Needs the master key (TOTP secrets are encrypted). */
+  identity(): IdentityService;
   readonly startedAt: number;
   close(): Promise<void>;
 }
@@ -66,6 +86,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   }
   const audit = new LogRecorder(logger.child({ component: "audit" }), clock);
   const eph = ephemeral;
+  const policy = new LivePolicy({ roles: config.roles, routes: config.routes });
+  const hasher = opts.hasher ?? new PasswordHasher(hasherOptionsFromConfig(config));
+  const loadKeyring = (): KeyRing =>
+    keyring ?? new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
+  let identity: IdentityService | undefined;
   return {
     config,
     dataDir,
@@ -73,12 +98,21 @@ export async function createApp(opts: AppOptions): Promise<App> {
     clock,
     store,
     ephemeral: eph,
-    keyring() {
-      if (!keyring)
-        return new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
-      return keyring;
-    },
+    keyring: loadKeyring,
     audit,
+    policy,
+    identity() {
+      identity ??= createIdentityService({
+        store: new IdentityRepository(store),
+        ephemeral: eph,
+        hasher,
+        keys: loadKeyring(),
+        audit,
+        clock,
+        settings: identitySettingsFromConfig(config),
+      });
+      return identity;
+    },
     startedAt: clock.now(),
     async close() {
       await eph.close();

@@ -26,6 +26,11 @@ const COMMENTS: Record<string, string> = {
     " The route map: every proxied METHOD + path names its upstream and the action it needs.\n Nothing outside this list is proxied (404). A trailing /* matches a prefix.\n Default: the pysystemtrade dashboard profile (dashboard/app.py).",
   roles:
     " Roles: permissions and restrictions (restrictions are checked first), session lifetime in seconds.\n Patterns: domain:verb, domain:*, or *. Defaults: the seed's four roles plus what the dashboard profile adds.",
+  step_up:
+    " Step-up MFA: these actions need a TOTP code proved within window_seconds in the same session\n (POST /_rampart/v1/auth/step-up), else 401 ERR_AUTH_STEP_UP_REQUIRED.",
+  tokens:
+    " API tokens (JWT, RFC 9068 at+jwt): signing algorithm (EdDSA or RS256), JWE encryption (dir + A256GCM),\n lifetimes in seconds (default: the seed's 8 h), iss/aud, and automatic signing-key rotation in days (0: off).",
+  pki: " Rampart's CA for service-account client certificates: default and maximum lifetime in seconds.",
   classification:
     " Data classification (the seed's four levels). Rules are tried in order; a rule matches when the\n lower-cased name contains one of the strings. Exact examples win over rules.",
   incident_types: " Incident types, severities and automatic responses (the seed's).",

@@ -96,6 +96,8 @@ export const ConfigSchema = Obj({
   upstreams: Map_(Obj({ url: Url("http|https"), timeout_ms: Millis(10) })),
   routes: Type.Array(RouteSchema),
   roles: Map_(RoleSchema),
+  /** Actions that need a second factor proved within the last window in the same session. */
+  step_up: Obj({ actions: Type.Array(ActionPattern), window_seconds: Seconds(30) }),
   identity: Obj({
     // OWASP minimum for argon2id (m=19 MiB, t=2, p=1); tests construct weaker hashers directly.
     argon2: Obj({
@@ -117,6 +119,18 @@ export const ConfigSchema = Obj({
     challenge_ttl: Seconds(30),
     recovery_codes: Type.Integer({ minimum: 1, maximum: 50 }),
   }),
+  /** API tokens (src/tokens): JWT access tokens, signing-key rotation. */
+  tokens: Obj({
+    algorithm: Type.Union([Type.Literal("EdDSA"), Type.Literal("RS256")], { expected: '"EdDSA" or "RS256"' }),
+    encrypt: Type.Boolean(),
+    default_ttl: Seconds(60),
+    max_ttl: Seconds(60),
+    issuer: Type.String({ minLength: 1 }),
+    audience: Type.String({ minLength: 1 }),
+    rotation_days: Type.Integer({ minimum: 0, maximum: 3650, expected: "whole days (0: rotate only by hand)" }),
+  }),
+  /** Rampart's internal CA (src/pki): client certificates for service accounts. */
+  pki: Obj({ cert_default_ttl: Seconds(60), cert_max_ttl: Seconds(60) }),
   classification: Obj({
     levels: Map_(
       Obj({

@@ -6,20 +6,25 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { App } from "../app.js";
 import { uuid } from "../crypto/index.js";
 import { RampartError } from "../kernel/index.js";
+import { type ControlRoute, registerControlRoutes } from "./control.js";
 import { healthRoutes } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
 import { installPathGuard } from "./path-guard.js";
-import type { Authenticate } from "./principal.js";
 import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
+import { authRoutes } from "./routes/auth.js";
 import { installSecurityHeaders } from "./security-headers.js";
+import { createGatewayServices, type ExtraAuthenticators, type GatewayServices } from "./services.js";
 
 export interface GatewayOptions {
   /** Overrides config.server.listen. */
   listen?: string;
   /** PEM strings; default: read config.server.tls files relative to the data directory. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  authenticate?: Authenticate;
+  /** Bearer-token and client-certificate authentication, when those modules are wired. */
+  authenticators?: ExtraAuthenticators;
+  /** More control-API routes (each module's table). */
+  controlRoutes?: (app: App) => ControlRoute[];
 }
 
 export interface RunningGateway {
@@ -52,7 +57,7 @@ export function splitHostPort(listen: string): { host: string; port: number } {
 export async function buildGateway(
   app: App,
   opts: GatewayOptions = {},
-): Promise<{ fastify: FastifyInstance; proxy: UpstreamProxy }> {
+): Promise<{ fastify: FastifyInstance; proxy: UpstreamProxy; services: GatewayServices }> {
   const { config } = app;
   const tls = opts.tls ?? readTls(app);
   // Typed as the default (http) instance: plugins are written against FastifyInstance, and nothing
@@ -81,14 +86,14 @@ export async function buildGateway(
   installSecurityHeaders(fastify, config);
   installPathGuard(fastify);
   const proxy = new UpstreamProxy(config);
+  const services = createGatewayServices(app, opts.authenticators);
   await fastify.register(healthRoutes, { app });
-  await fastify.register(proxiedRoutes, {
-    app,
-    proxy,
-    authenticate: opts.authenticate ?? (async () => null),
+  await fastify.register(async (scope) => {
+    registerControlRoutes(scope, app, services, [...authRoutes(app), ...(opts.controlRoutes?.(app) ?? [])]);
   });
+  await fastify.register(proxiedRoutes, { app, proxy, services });
   fastify.addHook("onClose", async () => proxy.close());
-  return { fastify, proxy };
+  return { fastify, proxy, services };
 }
 
 export async function startGateway(app: App, opts: GatewayOptions = {}): Promise<RunningGateway> {

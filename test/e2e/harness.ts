@@ -8,12 +8,15 @@ import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
 import { type App, createApp } from "../../src/app.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
+import { PasswordHasher } from "../../src/crypto/index.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
-import { silentLogger } from "../../src/kernel/index.js";
+import { base32Decode, totpCodeAt } from "../../src/identity/index.js";
+import { type Clock, ManualClock, silentLogger } from "../../src/kernel/index.js";
 import { randomTag } from "../../src/store/index.js";
 
 export interface Rampart {
   app: App;
+  clock: ManualClock;
   gateway: RunningGateway;
   demo: DemoDashboard;
   dataDir: string;
@@ -37,7 +40,17 @@ export interface StartOptions {
   yaml?: string;
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
+  /** Default: a ManualClock starting now (tests move time explicitly). */
+  clock?: Clock;
 }
+
+/** Cheap argon2id for tests only: production config enforces the OWASP minimum. */
+export const testHasher = (): PasswordHasher =>
+  new PasswordHasher({
+    params: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
+    concurrency: 2,
+    queueLimit: 1000,
+  });
 
 export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   const dataDir = await mkdtemp(join(tmpdir(), "rampart-e2e-"));
@@ -54,9 +67,12 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   if (opts.redisUrl) env["RAMPART_REDIS_URL"] = opts.redisUrl;
   const config = loadConfig({ fileName: "rampart.yaml", text, env });
   const schema = opts.databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
+  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(Date.now());
   const app = await createApp({
     dataDir,
     config,
+    clock,
+    hasher: testHasher(),
     logger: silentLogger,
     ...(schema ? { databaseSchema: schema } : {}),
     ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
@@ -67,6 +83,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
   return {
     app,
+    clock,
     gateway,
     demo,
     dataDir,
@@ -105,6 +122,72 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
       }
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoggedIn {
+  username: string;
+  password: string;
+  /** TOTP secret (raw bytes). */
+  secret: Uint8Array;
+  cookie: string;
+  csrf: string;
+  /** Headers for a state-changing request: cookie, CSRF token and same origin. */
+  writeHeaders(extra?: Record<string, string>): Record<string, string>;
+  /** A fresh TOTP code for the next time step (advances the clock 30 s so it is never a replay). */
+  nextCode(): string;
+}
+
+function sessionCookie(setCookie: string | string[] | undefined): string {
+  const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  const c = list.find((x) => x.startsWith("__Host-rampart_session="));
+  if (!c) throw new Error("no session cookie set");
+  return c.split(";")[0] as string;
+}
+
+/** Creates a user with the given roles, then enrols TOTP and logs in through the HTTP API. */
+export async function createAndLogin(r: Rampart, username: string, roles: string[]): Promise<LoggedIn> {
+  const password = `Correct-Horse-${[...username].reverse().join("")}-Battery-9`;
+  await r.app.identity().createUser({ username, roles, password }, { via: "cli" });
+  const login = await r.http("POST", "/_rampart/v1/auth/login", {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (login.status !== 200) throw new Error(`login ${login.status} ${login.text}`);
+  const { challenge, mfa } = login.json() as { challenge: string; mfa: string };
+  if (mfa !== "enroll") throw new Error(`expected enrolment, got ${mfa}`);
+  const enroll = await r.http("POST", "/_rampart/v1/auth/mfa/totp/enroll", {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ challenge }),
+  });
+  const uri = (enroll.json() as { uri: string }).uri;
+  const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
+  const code = totpCodeAt(secret, Math.floor(r.clock.now() / 30_000));
+  const confirm = await r.http("POST", "/_rampart/v1/auth/mfa/totp/confirm", {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ challenge, code }),
+  });
+  if (confirm.status !== 200) throw new Error(`confirm ${confirm.status} ${confirm.text}`);
+  const cookie = sessionCookie(confirm.headers["set-cookie"]);
+  const csrf = (confirm.json() as { csrfToken: string }).csrfToken;
+  const origin = `https://localhost:${r.gateway.port}`;
+  return {
+    username,
+    password,
+    secret,
+    cookie,
+    csrf,
+    writeHeaders: (extra = {}) => ({
+      cookie,
+      "x-csrf-token": csrf,
+      origin,
+      host: `localhost:${r.gateway.port}`,
+      ...extra,
+    }),
+    nextCode() {
+      r.clock.advance(30_000);
+      return totpCodeAt(secret, Math.floor(r.clock.now() / 30_000));
     },
   };
 }

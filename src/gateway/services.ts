@@ -1,0 +1,147 @@
+// The steps of the request pipeline that need Rampart's services: authenticate (session cookie;
+// bearer tokens and client certificates plug in here), CSRF for cookie sessions, authorise
+// against the compiled policy (denials audited, 403 naming only the action), and step-up MFA.
+import type { FastifyRequest } from "fastify";
+import { accessDenied, type CompiledPolicy, compilePolicy } from "../access/index.js";
+import type { App } from "../app.js";
+import type { Principal as SessionPrincipal } from "../identity/index.js";
+import { RampartError } from "../kernel/index.js";
+import type { Authenticate, Principal } from "./principal.js";
+
+export const SESSION_COOKIE = "__Host-rampart_session";
+export const CSRF_COOKIE = "__Host-rampart_csrf";
+
+export interface GatewayServices {
+  authenticate: Authenticate;
+  /** Throws 403 (audited) when the principal may not perform `action`; 401 when step-up is due. */
+  authorize(request: FastifyRequest, principal: Principal, action: string): Promise<void>;
+  /** Cookie sessions, state-changing methods: X-CSRF-Token and a same-origin Origin, or 403. */
+  checkCsrf(request: FastifyRequest, principal: Principal): void;
+}
+
+export interface ExtraAuthenticators {
+  /** Bearer tokens (tokens module). */
+  bearer?: (authorization: string, request: FastifyRequest) => Promise<Principal | null>;
+  /** Client certificates (pki module). */
+  certificate?: (request: FastifyRequest) => Promise<Principal | null>;
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The identity module's view of a cookie session, kept per request for the self-service routes. */
+const sessions = new WeakMap<FastifyRequest, SessionPrincipal>();
+export function sessionOf(request: FastifyRequest): SessionPrincipal | undefined {
+  return sessions.get(request);
+}
+
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+export function createGatewayServices(app: App, extra: ExtraAuthenticators = {}): GatewayServices {
+  const stepUp: CompiledPolicy = compilePolicy({
+    step_up: { permissions: app.config.step_up.actions, restrictions: [] },
+  });
+  const stepUpWindowMs = app.config.step_up.window_seconds * 1000;
+  const publicOrigin = app.config.server.public_url
+    ? new URL(app.config.server.public_url).origin
+    : undefined;
+
+  const authenticate: Authenticate = async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && extra.bearer) return extra.bearer(authorization, request);
+    if (authorization !== undefined)
+      throw new RampartError("ERR_AUTH_INVALID_TOKEN", "invalid token", { status: 401 });
+    const token = readCookie(request, SESSION_COOKIE);
+    if (token !== undefined) {
+      const ua = request.headers["user-agent"];
+      const p = await app.identity().validateSession(token, {
+        ip: request.ip,
+        userAgent: typeof ua === "string" ? ua : null,
+        requestId: request.id,
+      });
+      sessions.set(request, p);
+      return {
+        kind: "user",
+        id: p.userId,
+        name: p.username,
+        roles: p.roles,
+        via: "session",
+        sessionId: p.sessionId,
+        mfaAt: p.mfaAt,
+        mustChangePassword: p.mustChangePassword,
+        checkCsrf: (t) => p.checkCsrf(t),
+      };
+    }
+    if (extra.certificate) return extra.certificate(request);
+    return null;
+  };
+
+  return {
+    authenticate,
+    checkCsrf(request, principal) {
+      if (principal.via !== "session" || !STATE_CHANGING.has(request.method)) return;
+      const header = request.headers["x-csrf-token"];
+      const origin = request.headers.origin;
+      const expected = publicOrigin ?? `https://${request.headers.host ?? ""}`;
+      const tokenOk = principal.checkCsrf?.(typeof header === "string" ? header : null) === true;
+      if (!tokenOk || origin !== expected) {
+        void app.audit
+          .record({
+            event_type: "authorization",
+            action: "gateway.csrf",
+            outcome: "denied",
+            user_id: principal.id,
+            session_id: principal.sessionId ?? null,
+            ip_address: request.ip,
+            resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
+            request_id: request.id,
+            details: { reason: tokenOk ? "origin_mismatch" : "csrf_token_missing_or_wrong" },
+          })
+          .catch(() => {});
+        throw new RampartError("ERR_AUTH_CSRF", "missing or invalid CSRF token or origin", { status: 403 });
+      }
+    },
+    async authorize(request, principal, action) {
+      const decision = app.policy.check(principal.roles, action);
+      const inScope =
+        principal.scope === undefined ||
+        compilePolicy({ scope: { permissions: principal.scope, restrictions: [] } }).check(["scope"], action)
+          .allowed;
+      if (!decision.allowed || !inScope) {
+        await app.audit.record({
+          event_type: "authorization",
+          action: "access.decision",
+          outcome: "denied",
+          user_id: principal.id,
+          session_id: principal.sessionId ?? null,
+          ip_address: request.ip,
+          resource: action,
+          request_id: request.id,
+          details: {
+            action,
+            reason: inScope ? decision.reason : "outside_token_scope",
+            role: decision.role,
+            matched: decision.matched,
+            via: principal.via,
+          },
+        });
+        throw accessDenied(action, decision);
+      }
+      if (principal.via === "session" && stepUp.check(["step_up"], action).allowed) {
+        const last = principal.mfaAt ?? 0;
+        if (app.clock.now() - last > stepUpWindowMs)
+          throw new RampartError("ERR_AUTH_STEP_UP_REQUIRED", "confirm with an authentication code first", {
+            status: 401,
+            expose: { action },
+          });
+      }
+    },
+  };
+}
