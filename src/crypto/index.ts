@@ -14,6 +14,16 @@ export {
   sealToBuffer,
 } from "./aead.js";
 export { constantTimeEqual, hmacSha256, randomBytes, randomToken, sha256, sha256Hex, uuid } from "./hash.js";
+export type { KeyPairDer, SigningKeyType } from "./jwk.js";
+export {
+  generateKeyPairDer,
+  pkcs8Pem,
+  privateKeyFromPkcs8,
+  publicJwkFromSpki,
+  publicKeyFromPem,
+  publicKeyFromSpki,
+  spkiPem,
+} from "./jwk.js";
 export { hkdfSha256 } from "./kdf.js";
 export type { Argon2Params, PasswordHasherOptions } from "./password-hash.js";
 export { HasherBusyError, OWASP_ARGON2ID, PasswordHasher } from "./password-hash.js";

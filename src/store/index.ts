@@ -31,6 +31,7 @@ export { migrations } from "./migrations/index.js";
 export type { Store } from "./open.js";
 export { dialectOf, openStore } from "./open.js";
 export { IdentityRepository } from "./repos/identity.js";
+export { TokenRepository } from "./repos/tokens.js";
 export type { Bytes, CoreTables, Database, Flag, FlagWithDefault, MetaTable, Millis } from "./schema.js";
 export type { DatabaseTarget, EphemeralTarget, TestStore } from "./testing.js";
 export {
