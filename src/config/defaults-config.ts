@@ -28,6 +28,7 @@ export function defaultConfig(): Record<string, unknown> {
     database: { pool_size: 10 },
     ephemeral: {},
     logging: { level: "info" },
+    audit: { origin: "rampart/audit", append_timeout_ms: 2000, checkpoint_every: 1000, checkpoint_interval_s: 10 },
     demo: { enabled: true, listen: "127.0.0.1:8050" },
     upstreams: { dashboard: { url: "http://127.0.0.1:8050", timeout_ms: 10_000 } },
     routes: PYSYSTEMTRADE_ROUTES,

@@ -20,6 +20,9 @@ const COMMENTS: Record<string, string> = {
   ephemeral:
     " Shared short-lived state (counters, blocklist, revocations). Default: in memory (one instance).\n Set redis_url (or RAMPART_REDIS_URL) to share it between several Rampart instances.",
   logging: " Log level of the JSON logs (pino). Secrets are redacted at every level.",
+  audit:
+    " The audit ledger: checkpoint origin, append deadline (an append that misses it refuses the action: 503),\n" +
+    " and how often a signed checkpoint is written (every N entries or T seconds, and on shutdown).",
   demo: " The bundled demo dashboard that `rampart start` (npm start) runs behind the gateway.",
   upstreams: " The services Rampart protects: name -> base URL. Keep them on loopback.",
   routes:

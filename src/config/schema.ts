@@ -92,6 +92,13 @@ export const ConfigSchema = Obj({
       },
     ),
   }),
+  audit: Obj({
+    /** The log's name in signed checkpoints (C2SP tlog-checkpoint origin line and key name). */
+    origin: Type.String({ pattern: "^[^\\s+|]+$", expected: "a log name without spaces, '+' or '|'" }),
+    append_timeout_ms: Millis(50),
+    checkpoint_every: Type.Integer({ minimum: 1, expected: "an integer number of entries >= 1" }),
+    checkpoint_interval_s: Seconds(1),
+  }),
   demo: Obj({ enabled: Type.Boolean(), listen: HostPort }),
   upstreams: Map_(Obj({ url: Url("http|https"), timeout_ms: Millis(10) })),
   routes: Type.Array(RouteSchema),
