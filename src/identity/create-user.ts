@@ -31,6 +31,7 @@ export async function createUser(
 ): Promise<CreatedUser> {
   const username = normalizeUsername(input.username);
   const roles = validateRoles(deps.settings, input.roles);
+  deps.roleAssignmentCheck?.(roles, { kind: "user", name: username });
   const generated = input.password === undefined;
   const password = input.password ?? generatePassword(username);
   if (!generated) checkPasswordPolicy(password, username);

@@ -50,6 +50,7 @@ export async function setUserRoles(
 ): Promise<UserSummary> {
   const user = await requireUser(deps, username);
   const next = validateRoles(deps.settings, roles);
+  deps.roleAssignmentCheck?.(next, { kind: "user", name: user.username });
   const now = deps.clock.now();
   await deps.store.updateUser(user.id, { roles: next, updatedAt: now });
   const revoked = await deps.store.revokeUserSessions(user.id, "roles_changed", now);

@@ -60,4 +60,9 @@ export interface IdentityDeps {
   audit: AuditRecorder;
   clock: Clock;
   settings: IdentitySettings;
+  /**
+   * Consulted before roles are assigned (user creation, role changes); throws to refuse, e.g. a
+   * segregation-of-duties conflict (access's `checkRoleAssignment`). Absent: no extra check.
+   */
+  roleAssignmentCheck?: (roles: readonly string[], subject: { kind: "user"; name: string }) => void;
 }
