@@ -28,9 +28,15 @@ for (const target of databaseTargets(process.env)) {
       await migrateToLatest(ts.store);
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", new URL("./fixtures/crash-writer.ts", import.meta.url).pathname, ts.dataDir],
+        [
+          "--import",
+          "tsx",
+          new URL("./fixtures/crash-writer.ts", import.meta.url).pathname,
+          ts.dataDir,
+          target.url ?? "",
+          ts.store.schema ?? "",
+        ],
         {
-          env: { ...process.env, CRASH_DATABASE_URL: target.url ?? "", CRASH_SCHEMA: ts.store.schema ?? "" },
           stdio: ["ignore", "pipe", "inherit"],
         },
       );

@@ -11,6 +11,8 @@ export {
 } from "./checkpoint.js";
 export type { LedgerEntry, LedgerEvent, PreparedEvent } from "./event.js";
 export { canonicalAt, EVENT_SCHEMA_VERSION, leafHashOf, parseStoredEvent, prepareEvent } from "./event.js";
+export type { ExportSummary } from "./export.js";
+export { EXPORT_FORMAT, exportLedger, openExport, parsePublicKey } from "./export.js";
 export type { AuditLedgerOptions } from "./ledger.js";
 export { AuditLedger } from "./ledger.js";
 export { ensureLedgerKey, LedgerSigningKey, readLedgerPublicKey } from "./ledger-key.js";
@@ -26,6 +28,8 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from "./merkle.js";
+export type { AuditConfig, OpenLedgerDeps } from "./open-ledger.js";
+export { openLedger } from "./open-ledger.js";
 export type {
   LedgerAppendTx,
   LedgerLeaf,
@@ -38,3 +42,5 @@ export type {
 export { consistencyProof, inclusionProof, rootAt } from "./proofs.js";
 export type { AuditEventInput, AuditReceipt, AuditRecorder, EventType, Outcome } from "./types.js";
 export { EVENT_TYPES } from "./types.js";
+export type { LedgerSource, VerifyOptions, VerifyProblem, VerifyReport } from "./verify-ledger.js";
+export { describeProblem, verifyLedger } from "./verify-ledger.js";

@@ -31,7 +31,12 @@ export { migrations } from "./migrations/index.js";
 export type { Store } from "./open.js";
 export { dialectOf, openStore } from "./open.js";
 export { IdentityRepository } from "./repos/identity.js";
+export type { Rk1ColumnSpec } from "./repos/keys.js";
+export { KeysRepository, RK1_COLUMNS } from "./repos/keys.js";
+export { createLedgerRepository } from "./repos/ledger.js";
 export { TokenRepository } from "./repos/tokens.js";
+export { TradingRepository } from "./repos/trading.js";
+export { VaultRepository } from "./repos/vault.js";
 export type { Bytes, CoreTables, Database, Flag, FlagWithDefault, MetaTable, Millis } from "./schema.js";
 export type { DatabaseTarget, EphemeralTarget, TestStore } from "./testing.js";
 export {
