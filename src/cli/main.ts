@@ -2,11 +2,16 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
 import { isRampartError, UsageError, VERSION } from "../kernel/index.js";
+import { registerClassifyCommand } from "./commands/classify.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerDemoCommands } from "./commands/demo.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerKeysCommands } from "./commands/keys.js";
+import { registerLaunchCommand } from "./commands/launch.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerServeCommands } from "./commands/serve.js";
+import { registerUserCommands } from "./commands/user.js";
+import { registerVaultCommands } from "./commands/vault.js";
 import { type CliContext, createCliContext } from "./context.js";
 
 export function buildProgram(ctx: CliContext): Command {
@@ -20,6 +25,11 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrateCommand(program, ctx);
   registerConfigCommands(program, ctx);
   registerDemoCommands(program, ctx);
+  registerUserCommands(program, ctx);
+  registerKeysCommands(program, ctx);
+  registerVaultCommands(program, ctx);
+  registerLaunchCommand(program, ctx);
+  registerClassifyCommand(program, ctx);
   return program;
 }
 

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { createMasterKeyFile } from "../../keys/index.js";
 import { createDevCertificate } from "../../pki/index.js";
 import { type CliContext, CONFIG_FILE } from "../context.js";
+import { ensureAdminUser } from "./user.js";
 
 export const STARTER_CONFIG = `# Rampart configuration. Every key is optional: what is not set here takes the default
 # shown in rampart.example.yaml (in the Rampart repository), which are the seed's values.
@@ -76,6 +77,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         for (const c of report.created) ctx.out(`created  ${c}`);
         for (const c of report.existing) ctx.out(`exists   ${c}`);
         ctx.out(`database ${app.store.dialect}, migrated`);
+        if (!(await ensureAdminUser(app, ctx))) ctx.out("exists   users (the admin user is only made on a fresh database)");
       } finally {
         await app.close();
       }

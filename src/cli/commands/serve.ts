@@ -5,6 +5,7 @@ import { startDemoDashboard } from "../../../demo/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
 import type { CliContext } from "../context.js";
 import { initDataDir } from "./init.js";
+import { ensureAdminUser } from "./user.js";
 import { untilSignal } from "./signals.js";
 
 interface ServeOptions {
@@ -20,6 +21,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   }
   const config = ctx.config(dataDir, { listen: opts.listen });
   const app = await ctx.openApp(dataDir, { config });
+  if (withDemo) await ensureAdminUser(app, ctx);
   let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
   let gateway: RunningGateway | undefined;
   try {
