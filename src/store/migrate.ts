@@ -39,6 +39,9 @@ function migrator(store: Store): Migrator {
     provider: { getMigrations: async () => set },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    // Without an explicit schema Kysely looks the lock table up in information_schema across every
+    // schema, finds another run's table, and then fails to use its own (42P01).
+    ...(store.schema === undefined ? {} : { migrationTableSchema: store.schema }),
   });
 }
 
