@@ -34,6 +34,7 @@ export { IdentityRepository } from "./repos/identity.js";
 export type { Rk1ColumnSpec } from "./repos/keys.js";
 export { KeysRepository, RK1_COLUMNS } from "./repos/keys.js";
 export { createLedgerRepository } from "./repos/ledger.js";
+export { PkiRepository } from "./repos/pki.js";
 export { TokenRepository } from "./repos/tokens.js";
 export { TradingRepository } from "./repos/trading.js";
 export { VaultRepository } from "./repos/vault.js";
