@@ -97,7 +97,9 @@ export class AuditLedger implements AuditRecorder {
       this.#queue.push(p);
       if (!this.#writing) {
         this.#writing = true;
-        this.#draining = this.#drain();
+        // Start on the next turn of the event loop, so callers woken by the previous commit (and
+        // everyone else in this turn) join one batch instead of the first going alone.
+        this.#draining = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
       }
     });
   }
