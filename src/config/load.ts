@@ -119,6 +119,12 @@ function crossCheck(fileName: string, c: Config): void {
     if (role.permissions.length === 0 && role.restrictions.length === 0)
       fail(`roles.${name}`, "a role needs at least one permission or restriction");
   }
+  c.segregation_of_duties.forEach((set, i) => {
+    set.forEach((role, j) => {
+      if (!Object.hasOwn(c.roles, role))
+        fail(`segregation_of_duties[${i}][${j}]`, `unknown role ${show(role)} (not under roles)`);
+    });
+  });
 }
 
 export function loadConfig(opts: LoadConfigOptions): Config {
