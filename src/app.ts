@@ -2,7 +2,13 @@
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
 import { LivePolicy } from "./access/index.js";
-import type { AuditEventInput, AuditReceipt, AuditRecorder } from "./audit/index.js";
+import {
+  type AuditEventInput,
+  type AuditLedger,
+  type AuditReceipt,
+  type AuditRecorder,
+  openLedger,
+} from "./audit/index.js";
 import type { Config } from "./config/index.js";
 import { PasswordHasher, uuid } from "./crypto/index.js";
 import {
@@ -15,6 +21,7 @@ import { type Clock, type Logger, systemClock } from "./kernel/index.js";
 import { KeyRing, loadMasterKey } from "./keys/index.js";
 import { createLogger } from "./logging.js";
 import {
+  createLedgerRepository,
   type EphemeralStore,
   IdentityRepository,
   migrateToLatest,
@@ -50,6 +57,8 @@ export interface App {
   /** Throws ERR_KEYS_MASTER_MISSING when opened withoutKeys or before `rampart init`. */
   keyring(): KeyRing;
   readonly audit: AuditRecorder;
+  /** The ledger itself (proofs, checkpoints); undefined when opened withoutKeys. */
+  readonly ledger: AuditLedger | undefined;
   /** The compiled RBAC policy (swapped atomically when roles change). */
   readonly policy: LivePolicy;
   /** Users, passwords, MFA, sessions. Needs the master key (TOTP secrets are encrypted). */
@@ -73,6 +82,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...(opts.databaseSchema ? { schema: opts.databaseSchema } : {}),
   });
   let ephemeral: EphemeralStore | undefined;
+  let ledger: AuditLedger | undefined;
   try {
     await migrateToLatest(store);
     ephemeral = await openEphemeral({
@@ -80,11 +90,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
       clock,
       ...(opts.ephemeralPrefix ? { prefix: opts.ephemeralPrefix } : {}),
     });
+    if (keyring) {
+      const auditLog = logger.child({ component: "audit" });
+      ledger = await openLedger({
+        store: createLedgerRepository(store),
+        keyring,
+        clock,
+        config: config.audit,
+        logger: auditLog,
+        onAlarm: (e) => auditLog.fatal({ code: e.code, detail: e.detail }, "AUDIT LEDGER UNAVAILABLE: refusing audited actions"),
+      });
+    }
   } catch (e) {
+    await ephemeral?.close();
     await store.close();
     throw e;
   }
-  const audit = new LogRecorder(logger.child({ component: "audit" }), clock);
+  // Without the master key (migrate, config check) nothing audited can happen; events go to the log.
+  const audit: AuditRecorder = ledger ?? new LogRecorder(logger.child({ component: "audit" }), clock);
   const eph = ephemeral;
   const policy = new LivePolicy({ roles: config.roles, routes: config.routes });
   const hasher = opts.hasher ?? new PasswordHasher(hasherOptionsFromConfig(config));
@@ -100,6 +123,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ephemeral: eph,
     keyring: loadKeyring,
     audit,
+    ledger,
     policy,
     identity() {
       identity ??= createIdentityService({
@@ -115,6 +139,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     startedAt: clock.now(),
     async close() {
+      await ledger?.close();
       await eph.close();
       await store.close();
     },

@@ -2,7 +2,11 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
 import { isRampartError, UsageError, VERSION } from "../kernel/index.js";
+import { registerAccessCommands } from "./commands/access.js";
+import { registerApprovalCommands } from "./commands/approval.js";
+import { registerAuthzCommands } from "./commands/authz.js";
 import { registerClassifyCommand } from "./commands/classify.js";
+import { registerAuditCommands } from "./commands/audit.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerDemoCommands } from "./commands/demo.js";
 import { registerInitCommand } from "./commands/init.js";
@@ -10,6 +14,9 @@ import { registerKeysCommands } from "./commands/keys.js";
 import { registerLaunchCommand } from "./commands/launch.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerServeCommands } from "./commands/serve.js";
+import { registerServiceCommands } from "./commands/service.js";
+import { registerTokenCommands } from "./commands/token.js";
+import { registerTradingCommands } from "./commands/trading.js";
 import { registerUserCommands } from "./commands/user.js";
 import { registerVaultCommands } from "./commands/vault.js";
 import { type CliContext, createCliContext } from "./context.js";
@@ -26,10 +33,17 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommands(program, ctx);
   registerDemoCommands(program, ctx);
   registerUserCommands(program, ctx);
+  registerAuditCommands(program, ctx);
   registerKeysCommands(program, ctx);
+  registerTokenCommands(program, ctx);
+  registerTradingCommands(program, ctx);
+  registerServiceCommands(program, ctx);
   registerVaultCommands(program, ctx);
   registerLaunchCommand(program, ctx);
   registerClassifyCommand(program, ctx);
+  registerAuthzCommands(program, ctx);
+  registerAccessCommands(program, ctx);
+  registerApprovalCommands(program, ctx);
   return program;
 }
 
