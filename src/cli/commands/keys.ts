@@ -172,18 +172,28 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { dataDir?: string; newKeyFile: string }) => {
       const dataDir = ctx.dataDir(opts.dataDir);
       const nextKey = loadMasterKey({ file: opts.newKeyFile });
+      const next = new KeyRing(nextKey);
+      const fromEnv = Boolean(ctx.env["RAMPART_MASTER_KEY"]);
+      // Resuming after a crash between commit and install: the database is under the new key
+      // already, and opening it with the old one would fail (the ledger's key was re-wrapped too).
+      const probe = await ctx.openApp(dataDir, { withoutKeys: true });
+      let recorded: string | null;
+      try {
+        recorded = await new KeysRepository(probe.store).readMasterCheck();
+      } finally {
+        await probe.close();
+      }
+      if (recorded === next.masterCheck()) {
+        if (fromEnv)
+          return ctx.out("the database is under the new key already: set RAMPART_MASTER_KEY to it");
+        installMasterKey(dataDir, opts.newKeyFile);
+        return ctx.out(
+          "the database was already re-wrapped (resuming): installed the new master key; restart Rampart",
+        );
+      }
       const k = await openKeys(ctx, dataDir, { load: false });
       try {
         const current = k.app.keyring();
-        const next = new KeyRing(nextKey);
-        const fromEnv = Boolean(ctx.env["RAMPART_MASTER_KEY"]);
-        if (
-          current.masterCheck() === next.masterCheck() &&
-          (await k.repo.readMasterCheck()) === next.masterCheck()
-        ) {
-          if (!fromEnv) unlinkSync(opts.newKeyFile);
-          return ctx.out("the new master key is already installed; nothing to do");
-        }
         const report = await rotateMaster({
           store: k.repo,
           current,
