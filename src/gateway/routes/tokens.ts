@@ -42,7 +42,7 @@ export function tokenRoutes(tokens: TokenService): ControlRoute[] {
       body: IssueBody,
       async handler(call) {
         const p = call.principal;
-        if (!p || p.kind !== "user" || p.via !== "session")
+        if (p?.kind !== "user" || p.via !== "session")
           throw new RampartError(
             "ERR_TOKENS_SESSION_REQUIRED",
             "tokens are issued only to a signed-in user's session",
@@ -79,7 +79,7 @@ export function tokenRoutes(tokens: TokenService): ControlRoute[] {
       action: "authenticated",
       async handler(call) {
         const p = call.principal;
-        if (!p || p.kind !== "user") return { tokens: [] };
+        if (p?.kind !== "user") return { tokens: [] };
         const rows = await tokens.list({ userId: p.id });
         return {
           tokens: rows.map((r) => ({
@@ -103,7 +103,7 @@ export function tokenRoutes(tokens: TokenService): ControlRoute[] {
       async handler(call) {
         const p = call.principal;
         const jti = call.params["jti"] ?? "";
-        if (!p || p.kind !== "user")
+        if (p?.kind !== "user")
           throw new RampartError("ERR_TOKENS_NOT_FOUND", "no such token", { status: 404 });
         await tokens.revoke(jti, actorOf(call), { ownerId: p.id, reason: "revoked_by_owner" });
         return { ok: true, jti };
