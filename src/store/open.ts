@@ -14,7 +14,7 @@ import { type OpenStoreOptions, type StoreLogger, silentLogger } from "./types.j
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DatabaseDialect;
-  /** PostgreSQL schema in use (the `schema` option), if any. */
+  /** PostgreSQL: the schema in use (the `schema` option, else the server's current_schema()); SQLite: undefined. */
   readonly schema: string | undefined;
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
@@ -109,6 +109,15 @@ async function ensureSchema(db: Kysely<Database>, schema: string): Promise<void>
   }
 }
 
+/**
+ * The schema unqualified names resolve to. The migrator names it explicitly: left to itself, Kysely
+ * looks its tables up across every schema and mistakes another installation's (or test run's) for ours.
+ */
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const r = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
+  return r.rows[0]?.s ?? "public";
+}
+
 /** Opens the database and checks that it answers. Run migrateToLatest before using tables. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const logger = options.logger ?? silentLogger;
@@ -123,10 +132,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db = new Kysely<Database>({ dialect: guardDialect(new SqliteDialect({ database }), "sqlite") });
   }
   let closed: Promise<void> | undefined;
+  let schema: string | undefined;
   const store: Store = {
     db,
     dialect,
-    schema: dialect === "postgres" ? options.schema : undefined,
+    get schema() {
+      return schema;
+    },
     transaction: (fn) => db.transaction().execute(fn),
     ping: async () => {
       try {
@@ -141,7 +153,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     },
   };
   try {
-    if (dialect === "postgres" && options.schema !== undefined) await ensureSchema(db, options.schema);
+    if (dialect === "postgres") {
+      if (options.schema !== undefined) await ensureSchema(db, options.schema);
+      schema = options.schema ?? (await currentSchema(db));
+    }
     await store.ping();
   } catch (e) {
     await store.close().catch(() => {});

@@ -35,7 +35,12 @@ type ConformanceTables = {
 };
 
 for (const target of databaseTargets(process.env)) {
-  describe(`storage conformance [${target.dialect}]`, { skip: target.skip }, () => {
+  if (target.skip !== false) {
+    // A skipped test rather than a skipped suite, so the run's summary counts it.
+    test(`storage conformance [${target.dialect}]`, { skip: target.skip }, () => {});
+    continue;
+  }
+  describe(`storage conformance [${target.dialect}]`, () => {
     let t: TestStore;
     let db: Kysely<Database & ConformanceTables>;
 
