@@ -141,7 +141,10 @@ for (const target of databaseTargets(process.env)) {
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
       assert.equal(ok.length, 1);
       assert.equal(refused.length, 1);
-      assert.equal((refused[0]?.reason as { code: string }).code, "ERR_ACCESS_PROPOSAL_NOT_PENDING");
+      assert.equal(
+        (refused[0]?.reason as { code?: string } | undefined)?.code,
+        "ERR_ACCESS_PROPOSAL_NOT_PENDING",
+      );
       assert.equal(applied.filter((a) => a.username === "erin").length, 1);
       // And again, later: still once.
       await assert.rejects(service.approve(admin2, p.id), code("ERR_ACCESS_PROPOSAL_NOT_PENDING"));

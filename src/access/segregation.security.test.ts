@@ -186,8 +186,9 @@ for (const target of databaseTargets(process.env)) {
       assert.equal(a.note, "Q1 review, all ok");
       assert.equal(a.listingHash, r1.listingHash);
       const ev = audit.events.find((e) => e.action === "access.review_attested");
-      assert.equal((ev?.details as { listing_sha256: string }).listing_sha256, r1.listingHash);
-      assert.equal((ev?.details as { sod_violations: number }).sod_violations, 1);
+      assert.ok(ev);
+      assert.equal((ev.details as { listing_sha256: string }).listing_sha256, r1.listingHash);
+      assert.equal((ev.details as { sod_violations: number }).sod_violations, 1);
       await unchecked.setUserRoles("mallory", ["trader"], { via: "cli" });
       assert.notEqual(
         (await buildAccessReview(deps, await unchecked.listUsers())).listingHash,

@@ -9,7 +9,7 @@ import { type App, createApp } from "../../src/app.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
-import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
+import { type GatewayOptions, type RunningGateway, startGateway } from "../../src/gateway/index.js";
 import { base32Decode, totpCodeAt } from "../../src/identity/index.js";
 import { type Clock, ManualClock, silentLogger } from "../../src/kernel/index.js";
 import { randomTag } from "../../src/store/index.js";
@@ -42,6 +42,8 @@ export interface StartOptions {
   redisUrl?: string | undefined;
   /** Default: a ManualClock starting now (tests move time explicitly). */
   clock?: Clock;
+  /** Extra control-API routes (a module's table before the gateway wires it). */
+  controlRoutes?: GatewayOptions["controlRoutes"];
 }
 
 /** Cheap argon2id for tests only: production config enforces the OWASP minimum. */
@@ -77,7 +79,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     ...(schema ? { databaseSchema: schema } : {}),
     ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
   });
-  const gateway = await startGateway(app);
+  const gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
   // node:https, not undici: undici normalises dot segments, and tests must send paths as written.
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
