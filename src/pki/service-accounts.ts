@@ -13,11 +13,11 @@ export function isValidServiceName(name: string): boolean {
   return NAME.test(name);
 }
 
-function validateRoles(deps: PkiDeps, roles: readonly string[]): string[] {
+function validateRoles(deps: PkiDeps, name: string, roles: readonly string[]): string[] {
   const unique = [...new Set(roles)].sort();
   if (unique.length === 0) throw serviceRoleUnknown("(none given: at least one role is required)");
   for (const r of unique) if (!deps.settings.roles.includes(r)) throw serviceRoleUnknown(r);
-  deps.checkRoles?.(unique);
+  deps.checkRoles?.(unique, { kind: "service", name });
   return unique;
 }
 
@@ -32,7 +32,7 @@ export async function addServiceAccount(
   const account: ServiceAccount = {
     id: uuid(),
     name,
-    roles: validateRoles(deps, roles),
+    roles: validateRoles(deps, name, roles),
     status: "active",
     createdAt: now,
     updatedAt: now,

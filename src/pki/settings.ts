@@ -31,7 +31,8 @@ export interface PkiDeps {
   settings: PkiSettings;
   /**
    * Segregation-of-duties hook (access control): throws when this set of roles may not be held
-   * together. Called for every service account's roles before they are stored.
+   * together. Called for every service account's roles before they are stored; the shape of
+   * access's `checkRoleAssignment(rules)` result, so it can be passed as is.
    */
-  checkRoles?: ((roles: readonly string[]) => void) | undefined;
+  checkRoles?: ((roles: readonly string[], subject: { kind: "service"; name: string }) => void) | undefined;
 }
