@@ -30,7 +30,10 @@ export class MemoryBackend {
     if (++this.ops % 1024 !== 0) return;
     for (const [k, e] of this.entries) {
       if (e.expiresAt <= now) this.entries.delete(k);
-      else if (e.kind === "set") for (const [m, at] of e.members) if (at <= now) e.members.delete(m);
+      else if (e.kind === "set") {
+        for (const [m, at] of e.members) if (at <= now) e.members.delete(m);
+        if (e.members.size === 0) this.entries.delete(k);
+      }
     }
   }
 }
