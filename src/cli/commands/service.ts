@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { App } from "../../app.js";
+import { accessServices } from "../../gateway/routes/access.js";
 import type { Actor } from "../../identity/index.js";
 import { createPkiService, type PkiService, pkiSettingsFromConfig } from "../../pki/index.js";
 import { PkiRepository } from "../../store/index.js";
@@ -14,8 +15,8 @@ import type { CliContext } from "../context.js";
 import { parseDurationSeconds } from "./duration.js";
 
 /**
- * Until app.ts exposes `pki`, the CLI builds the service from the App's parts. `checkRoles` is the
- * segregation-of-duties hook: the access module's SoD check goes here once it exists.
+ * Until app.ts exposes `pki`, the CLI builds the service from the App's parts, with the access
+ * module's segregation-of-duties check on service-account roles.
  */
 export function pkiService(app: App): PkiService {
   return createPkiService({
@@ -24,6 +25,7 @@ export function pkiService(app: App): PkiService {
     audit: app.audit,
     clock: app.clock,
     settings: pkiSettingsFromConfig(app.config),
+    checkRoles: accessServices(app).roleAssignmentCheck,
   });
 }
 
