@@ -48,3 +48,18 @@ export function ledgerKeyMissing(detail: string): RampartError {
     detail,
   });
 }
+
+export function invalidQuery(detail: string): RampartError {
+  return new RampartError("ERR_AUDIT_QUERY_INVALID", `Invalid audit query: ${detail}`, {
+    status: 400,
+    detail,
+  });
+}
+
+export function ingestTooLarge(count: number, max: number): RampartError {
+  return new RampartError(
+    "ERR_AUDIT_INGEST_TOO_LARGE",
+    `Too many log records in one request: ${count} (at most ${max}).`,
+    { status: 413, detail: `${count} > ${max}` },
+  );
+}
