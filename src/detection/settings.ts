@@ -1,0 +1,97 @@
+// Detection settings: the validated `detection:` config section turned into the engine's own
+// shape, with the seed's incident-type thresholds (incident_types.*.escalation_threshold) as the
+// built-in rules' thresholds.
+import type { Severity } from "./types.js";
+
+export type WindowMode = "sliding" | "leaky";
+export type MatchValue = string | number | boolean | null | readonly (string | number | boolean | null)[];
+
+/** A declarative rule from config `detection.rules`. */
+export interface RuleConfig {
+  readonly name: string;
+  readonly type: string;
+  /** Field path (`action`, `outcome`, `details.reason`, `method`, `path`) → value, glob (`*`) or list. */
+  readonly match: Readonly<Record<string, MatchValue>>;
+  /** Field paths whose values form the grouping key (and the incident subject). */
+  readonly group_by: readonly string[];
+  readonly window_s: number;
+  readonly threshold: number;
+  readonly mode?: WindowMode | undefined;
+  /** Count distinct values of this field instead of events (spraying-style rules). */
+  readonly distinct?: string | undefined;
+  readonly severity?: Severity | undefined;
+}
+
+export interface TradingHours {
+  /** IANA time zone, e.g. "Europe/London". */
+  readonly timezone: string;
+  /** ISO weekdays 1 (Monday) .. 7 (Sunday) on which trading actions are expected. */
+  readonly days: readonly number[];
+  /** "HH:MM" local, inclusive start and exclusive end. */
+  readonly start: string;
+  readonly end: string;
+}
+
+export interface DetectionSettings {
+  readonly rules: readonly RuleConfig[];
+  /** Built-in rule names to switch off. */
+  readonly disabledRules: readonly string[];
+  readonly tradingHours: TradingHours;
+  /** A baseline scores only after this many events and this much history. */
+  readonly warmupEvents: number;
+  readonly warmupHours: number;
+  readonly pollMs: number;
+  readonly batchSize: number;
+  /** `details.via` values under which a role change counts as approved. */
+  readonly roleChangeVia: readonly string[];
+  /** Detections of one type and subject within this window join one incident. */
+  readonly groupWindowMs: number;
+  /** Incident type → escalation threshold (the seed's), for built-in rule thresholds. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /** Most keys held per state map (bounded memory); least recently used go first. */
+  readonly maxKeys: number;
+}
+
+export interface DetectionConfigSection {
+  readonly rules: readonly RuleConfig[];
+  readonly disabled_rules: readonly string[];
+  readonly trading_hours: TradingHours;
+  readonly warmup: { readonly events: number; readonly hours: number };
+  readonly stream: { readonly poll_ms: number; readonly batch: number };
+  readonly role_change_via: readonly string[];
+  readonly group_window_s: number;
+  readonly max_keys: number;
+}
+
+export const DEFAULT_DETECTION: DetectionConfigSection = {
+  rules: [],
+  disabled_rules: [],
+  trading_hours: { timezone: "UTC", days: [1, 2, 3, 4, 5], start: "06:00", end: "22:00" },
+  warmup: { events: 50, hours: 24 },
+  stream: { poll_ms: 200, batch: 2000 },
+  role_change_via: ["approval"],
+  group_window_s: 3600,
+  max_keys: 100_000,
+};
+
+export function detectionSettings(
+  section: DetectionConfigSection | undefined,
+  incidentTypes: Readonly<Record<string, { readonly escalation_threshold: number }>>,
+): DetectionSettings {
+  const s = section ?? DEFAULT_DETECTION;
+  const thresholds: Record<string, number> = {};
+  for (const [k, v] of Object.entries(incidentTypes)) thresholds[k] = v.escalation_threshold;
+  return {
+    rules: s.rules,
+    disabledRules: s.disabled_rules,
+    tradingHours: s.trading_hours,
+    warmupEvents: s.warmup.events,
+    warmupHours: s.warmup.hours,
+    pollMs: s.stream.poll_ms,
+    batchSize: s.stream.batch,
+    roleChangeVia: s.role_change_via,
+    groupWindowMs: s.group_window_s * 1000,
+    thresholds,
+    maxKeys: s.max_keys,
+  };
+}

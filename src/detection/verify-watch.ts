@@ -1,0 +1,79 @@
+// Ledger verification as a detection input: verify the whole ledger (src/audit verifyLedger) and
+// record the outcome as an `audit.verify` event, so a failure reaches detection through the
+// stream like everything else (rule data.ledger_verification_failed: critical data_breach,
+// threshold 1) and is itself on the record.
+import {
+  type AuditRecorder,
+  describeProblem,
+  type LedgerStore,
+  type NoteVerifierKey,
+  readLedgerPublicKey,
+  verifyLedger,
+} from "../audit/index.js";
+
+export interface VerifyOutcome {
+  readonly ok: boolean;
+  readonly size: number;
+  readonly problem?: string | undefined;
+}
+
+export async function verifyLedgerAndRecord(
+  ledger: LedgerStore,
+  audit: AuditRecorder,
+  publicKey?: NoteVerifierKey,
+): Promise<VerifyOutcome> {
+  let outcome: VerifyOutcome;
+  try {
+    const key = publicKey ?? (await readLedgerPublicKey(ledger));
+    const report = await verifyLedger(ledger, { publicKey: key });
+    outcome = report.ok
+      ? { ok: true, size: report.size }
+      : {
+          ok: false,
+          size: report.size,
+          problem: report.problem ? describeProblem(report.problem) : "unknown",
+        };
+  } catch (e) {
+    outcome = {
+      ok: false,
+      size: 0,
+      problem: `verification could not run: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+  await audit.record({
+    event_type: "system",
+    action: "audit.verify",
+    outcome: outcome.ok ? "success" : "failure",
+    resource: "ledger",
+    details: { size: outcome.size, ...(outcome.problem ? { problem: outcome.problem } : {}) },
+    ...(outcome.ok ? {} : { risk_score: 100 }),
+  });
+  return outcome;
+}
+
+/** Runs verifyLedgerAndRecord every `intervalMs` until the returned function is called. */
+export function watchLedgerIntegrity(p: {
+  ledger: LedgerStore;
+  audit: AuditRecorder;
+  intervalMs: number;
+  publicKey?: NoteVerifierKey;
+  onError?: (e: unknown) => void;
+}): () => void {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = (): void => {
+    timer = setTimeout(() => {
+      verifyLedgerAndRecord(p.ledger, p.audit, p.publicKey)
+        .catch((e: unknown) => p.onError?.(e))
+        .finally(() => {
+          if (!stopped) tick();
+        });
+    }, p.intervalMs);
+    timer.unref?.();
+  };
+  tick();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,434 @@
+// The responder: the DetectionSink that turns detections into incidents and runs their playbooks.
+// Grouping: a detection joins the open incident of the same type and subject whose last event is
+// within the group window, else opens one whose id derives from the triggering ledger index (so a
+// detection processed twice, or replayed, lands on the same incident). Lifecycle: detected →
+// responding (actions started or acknowledged) → contained (every action finished) → resolved |
+// false_positive (people). Escalation when the incident's events pass the type's
+// escalation_threshold, or when an action fails after its retries. Every step is a ledger event.
+import type { AuditEventInput, AuditRecorder } from "../audit/index.js";
+import type { Detection, DetectionSink, Severity } from "../detection/index.js";
+import { THREAT_LEVELS } from "../detection/index.js";
+import type { Clock, Logger, RampartError } from "../kernel/index.js";
+import { silentLogger } from "../kernel/index.js";
+import { type ActionPorts, describeAction, executeAction, planTargets } from "./actions.js";
+import { incidentNotFound, incidentTransition } from "./errors.js";
+import type { IncidentFilter, IncidentStore } from "./ports.js";
+import { ActionRunner } from "./runner.js";
+import { escalationActions, incidentType, playbookFor, type ResponseSettings } from "./settings.js";
+import {
+  ACTION_FINISHED,
+  type ActionName,
+  type ActionRecord,
+  CLOSED,
+  type EvidenceItem,
+  type Incident,
+  type IncidentContext,
+  type IncidentStatus,
+} from "./types.js";
+
+export interface ResponderOptions {
+  readonly store: IncidentStore;
+  readonly settings: ResponseSettings;
+  readonly clock: Clock;
+  readonly logger?: Logger | undefined;
+  /** Where incident events go; absent in replay (nothing is recorded). */
+  readonly audit?: AuditRecorder | undefined;
+  readonly ports?: Omit<ActionPorts, "store"> | undefined;
+  /** Every playbook in dry run (replay, or a trial of the rules). */
+  readonly dryRun?: boolean | undefined;
+}
+
+export interface IncidentActor {
+  readonly id: string;
+  readonly via: "cli" | "api" | "system";
+  readonly ip?: string | null | undefined;
+  readonly requestId?: string | null | undefined;
+}
+
+export interface IncidentView {
+  readonly incident: Incident;
+  readonly evidence: EvidenceItem[];
+  readonly actions: ActionRecord[];
+}
+
+const SYSTEM: IncidentActor = { id: "system:response", via: "system" };
+
+function maxSeverity(a: Severity, b: Severity): Severity {
+  return THREAT_LEVELS.indexOf(b) > THREAT_LEVELS.indexOf(a) ? b : a;
+}
+function raise(s: Severity): Severity {
+  return THREAT_LEVELS[Math.min(THREAT_LEVELS.length - 1, THREAT_LEVELS.indexOf(s) + 1)] as Severity;
+}
+function union(a: readonly string[], b: readonly string[], cap = 50): string[] {
+  const out = [...a];
+  for (const x of b) if (!out.includes(x) && out.length < cap) out.push(x);
+  return out;
+}
+function mergeContext(c: IncidentContext, d: Detection): IncidentContext {
+  return {
+    ips: union(c.ips, d.context.ips),
+    users: union(c.users, d.context.users),
+    sessions: union(c.sessions, d.context.sessions),
+    instruments: union(c.instruments, d.context.instruments),
+    strategies: union(c.strategies, d.context.strategies),
+    patterns: union(c.patterns, d.context.patterns),
+    summaries: union(c.summaries, [d.summary], 20),
+  };
+}
+const EMPTY: IncidentContext = {
+  ips: [],
+  users: [],
+  sessions: [],
+  instruments: [],
+  strategies: [],
+  patterns: [],
+  summaries: [],
+};
+
+export class Responder implements DetectionSink {
+  readonly #o: ResponderOptions;
+  readonly #store: IncidentStore;
+  readonly #log: Logger;
+  readonly #ports: ActionPorts;
+  readonly #runner: ActionRunner;
+
+  constructor(o: ResponderOptions) {
+    this.#o = o;
+    this.#store = o.store;
+    this.#log = o.logger ?? silentLogger;
+    this.#ports = { ...(o.ports ?? {}), store: o.store };
+    const s = o.settings.section;
+    this.#runner = new ActionRunner({
+      timeoutMs: s.action_timeout_s * 1000,
+      maxAttempts: s.max_attempts,
+      backoffMs: s.retry_backoff_ms,
+      attempt: (id, key, n) => this.#attempt(id, key, n),
+      failed: (id, key, err, final, n) => this.#failed(id, key, err, final, n),
+    });
+  }
+
+  /** Re-establishes read-only holds and resumes actions left unfinished by a restart. */
+  async start(): Promise<void> {
+    for (const a of await this.#store.unfinishedActions())
+      this.#runner.enqueue(a.incidentId, a.key, a.attempts + 1);
+    const ro = this.#ports.readOnly;
+    if (ro) {
+      for (const i of await this.#store.list({ open: true, limit: 1000 })) {
+        const acts = await this.#store.actions(i.id);
+        if (acts.some((a) => a.action === "immediate_isolation" && a.status === "done")) await ro.hold(i.id);
+      }
+    }
+  }
+
+  /** Resolves when no action is queued, running or waiting for a retry. */
+  idle(): Promise<void> {
+    return this.#runner.idle();
+  }
+
+  stop(): Promise<void> {
+    return this.#runner.stop();
+  }
+
+  async handle(detections: readonly Detection[]): Promise<void> {
+    for (const d of detections) await this.#one(d);
+  }
+
+  list(filter: IncidentFilter): Promise<Incident[]> {
+    return this.#store.list(filter);
+  }
+
+  async view(id: string): Promise<IncidentView> {
+    const incident = await this.#store.get(id);
+    if (!incident) throw incidentNotFound(id);
+    return { incident, evidence: await this.#store.evidence(id), actions: await this.#store.actions(id) };
+  }
+
+  async acknowledge(id: string, actor: IncidentActor): Promise<Incident> {
+    return this.#transition(id, actor, "incident.acknowledged", (i) => {
+      if (CLOSED.includes(i.status)) throw incidentTransition(i.status, "acknowledged");
+      return { ...i, acknowledgedBy: actor.id, status: i.status === "detected" ? "responding" : i.status };
+    });
+  }
+
+  async resolve(id: string, actor: IncidentActor, note: string): Promise<Incident> {
+    return this.#close(id, actor, "resolved", note);
+  }
+
+  async markFalsePositive(id: string, actor: IncidentActor, note: string): Promise<Incident> {
+    return this.#close(id, actor, "false_positive", note);
+  }
+
+  async #close(id: string, actor: IncidentActor, to: IncidentStatus, note: string): Promise<Incident> {
+    const done = await this.#transition(id, actor, `incident.${to}`, (i) => {
+      if (CLOSED.includes(i.status)) throw incidentTransition(i.status, to);
+      return { ...i, status: to, closedBy: actor.id, resolution: note };
+    });
+    await this.#ports.readOnly?.release(id);
+    if (to === "false_positive" && this.#ports.blocklist) {
+      for (const a of await this.#store.actions(id))
+        if (a.action === "block_ip" && a.status === "done") await this.#ports.blocklist.unblock(a.target);
+    }
+    return done;
+  }
+
+  async #transition(
+    id: string,
+    actor: IncidentActor,
+    action: string,
+    change: (i: Incident) => Incident,
+  ): Promise<Incident> {
+    for (let tries = 0; tries < 5; tries++) {
+      const cur = await this.#store.get(id);
+      if (!cur) throw incidentNotFound(id);
+      const next = { ...change(cur), updatedAt: this.#o.clock.now() };
+      // Recorded before it takes effect (fail-closed for people's actions).
+      await this.#record(
+        {
+          action,
+          outcome: "success",
+          resource: id,
+          details: {
+            from: cur.status,
+            to: next.status,
+            ...(next.resolution && next.resolution !== cur.resolution ? { note: next.resolution } : {}),
+          },
+        },
+        actor,
+      );
+      if (await this.#store.update(next, [cur.status])) return next;
+    }
+    throw incidentTransition("changing", "changed");
+  }
+
+  async #one(d: Detection): Promise<void> {
+    const s = this.#o.settings;
+    const t = incidentType(s, d.type);
+    const now = this.#o.clock.now();
+    let inc = await this.#store.findOpen(d.type, d.subject);
+    if (inc && inc.lastEventAt < d.atMs - s.groupWindowMs) inc = undefined;
+    let created = false;
+    if (!inc) {
+      const fresh: Incident = {
+        id: `inc-${d.index}-${d.type}`,
+        type: d.type,
+        subject: d.subject,
+        status: "detected",
+        severity: d.severity ? maxSeverity(t.severity, d.severity) : t.severity,
+        openedAt: now,
+        updatedAt: now,
+        firstIndex: d.evidence[0] ?? d.index,
+        lastIndex: d.index,
+        firstEventAt: d.atMs,
+        lastEventAt: d.atMs,
+        eventCount: 0,
+        detectionCount: 0,
+        escalated: false,
+        dryRun: this.#o.dryRun === true || playbookFor(s, d.type).dryRun,
+        acknowledgedBy: null,
+        closedBy: null,
+        resolution: null,
+        rules: [],
+        context: EMPTY,
+      };
+      if (await this.#store.insert(fresh)) {
+        created = true;
+        inc = fresh;
+      } else {
+        inc = await this.#store.get(fresh.id);
+        if (!inc) return;
+      }
+    }
+    const added = await this.#store.addEvidence(
+      inc.id,
+      d.evidence.map((index) => ({ index, rule: d.rule })),
+    );
+    if (!created && added === 0 && inc.rules.includes(d.rule)) return; // processed before
+    let next: Incident = {
+      ...inc,
+      updatedAt: now,
+      lastIndex: Math.max(inc.lastIndex, d.index),
+      lastEventAt: Math.max(inc.lastEventAt, d.atMs),
+      firstIndex: Math.min(inc.firstIndex, d.evidence[0] ?? d.index),
+      eventCount: inc.eventCount + added,
+      detectionCount: inc.detectionCount + 1,
+      severity: d.severity ? maxSeverity(inc.severity, d.severity) : inc.severity,
+      rules: union(inc.rules, [d.rule]),
+      context: mergeContext(inc.context, d),
+    };
+    const escalate =
+      !next.escalated && !CLOSED.includes(next.status) && next.eventCount > t.escalation_threshold;
+    if (escalate) next = { ...next, escalated: true, severity: raise(next.severity) };
+    await this.#store.update(next);
+    if (created)
+      await this.#record({
+        action: "incident.detected",
+        outcome: "success",
+        resource: next.id,
+        details: {
+          type: next.type,
+          subject: next.subject,
+          severity: next.severity,
+          rule: d.rule,
+          evidence: d.evidence.slice(0, 50),
+          summary: d.summary,
+        },
+        risk_score: 100,
+      });
+    if (escalate)
+      await this.#escalate(
+        next,
+        `events ${next.eventCount} passed the escalation threshold ${t.escalation_threshold}`,
+        false,
+      );
+    if (CLOSED.includes(next.status)) return;
+    const pb = playbookFor(s, next.type);
+    await this.#plan(next, pb.actions, next.dryRun);
+  }
+
+  async #plan(i: Incident, actions: readonly ActionName[], dryRun: boolean, target?: string): Promise<void> {
+    const now = this.#o.clock.now();
+    for (const action of actions) {
+      for (const tgt of target === undefined ? planTargets(action, i) : [target]) {
+        const rec: ActionRecord = {
+          incidentId: i.id,
+          key: `${action}:${tgt}`,
+          action,
+          target: tgt,
+          status: dryRun ? "dry_run" : "pending",
+          attempts: 0,
+          dryRun,
+          detail: dryRun ? `would ${describeAction(action, tgt)}` : null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        if (!(await this.#store.insertAction(rec))) continue;
+        if (dryRun) await this.#recordAction(rec, "success");
+        else this.#runner.enqueue(i.id, rec.key);
+      }
+    }
+    if (dryRun) await this.#maybeContained(i.id);
+  }
+
+  async #escalate(i: Incident, why: string, mark: boolean): Promise<void> {
+    let cur = i;
+    if (mark) {
+      const fresh = await this.#store.get(i.id);
+      if (!fresh || fresh.escalated) return;
+      cur = { ...fresh, escalated: true, severity: raise(fresh.severity), updatedAt: this.#o.clock.now() };
+      await this.#store.update(cur);
+    }
+    await this.#record({
+      action: "incident.escalated",
+      outcome: "success",
+      resource: cur.id,
+      details: { reason: why, severity: cur.severity },
+      risk_score: 100,
+    });
+    this.#log.warn({ incident: cur.id, reason: why }, "incident escalated");
+    await this.#plan(cur, escalationActions(this.#o.settings), cur.dryRun, "escalation");
+  }
+
+  async #find(id: string, key: string): Promise<{ i: Incident; a: ActionRecord } | undefined> {
+    const i = await this.#store.get(id);
+    const a = (await this.#store.actions(id)).find((x) => x.key === key);
+    return i && a ? { i, a } : undefined;
+  }
+
+  async #attempt(id: string, key: string, n: number): Promise<void> {
+    const found = await this.#find(id, key);
+    if (!found || ACTION_FINISHED.includes(found.a.status)) return;
+    const { i, a } = found;
+    if (i.status === "detected")
+      await this.#store.update({ ...i, status: "responding", updatedAt: this.#o.clock.now() }, ["detected"]);
+    await this.#store.updateAction({ ...a, status: "running", attempts: n, updatedAt: this.#o.clock.now() });
+    const out = await executeAction(a.action, a.target, i, this.#ports);
+    const done: ActionRecord = {
+      ...a,
+      status: out.status,
+      attempts: n,
+      detail: out.detail,
+      updatedAt: this.#o.clock.now(),
+    };
+    await this.#store.updateAction(done);
+    await this.#recordAction(done, "success");
+    await this.#maybeContained(id);
+  }
+
+  async #failed(id: string, key: string, err: RampartError, final: boolean, n: number): Promise<void> {
+    const found = await this.#find(id, key);
+    if (!found) return;
+    const detail = err.detail ?? err.code;
+    const rec: ActionRecord = {
+      ...found.a,
+      status: final ? "failed" : "pending",
+      attempts: n,
+      detail: `attempt ${n}: ${detail}`,
+      updatedAt: this.#o.clock.now(),
+    };
+    await this.#store.updateAction(rec);
+    this.#log.error(
+      { incident: id, action: key, attempt: n, code: err.code, detail },
+      "response action failed",
+    );
+    if (!final) return;
+    await this.#recordAction(rec, "failure");
+    await this.#escalate(found.i, `action ${key} failed after ${n} attempt(s)`, true);
+  }
+
+  async #maybeContained(id: string): Promise<void> {
+    const acts = await this.#store.actions(id);
+    if (acts.length === 0 || !acts.every((a) => ACTION_FINISHED.includes(a.status) && a.status !== "failed"))
+      return;
+    const i = await this.#store.get(id);
+    if (!i || (i.status !== "responding" && i.status !== "detected")) return;
+    const next: Incident = { ...i, status: "contained", updatedAt: this.#o.clock.now() };
+    if (await this.#store.update(next, [i.status]))
+      await this.#record({
+        action: "incident.contained",
+        outcome: "success",
+        resource: id,
+        details: { from: i.status },
+      });
+  }
+
+  async #recordAction(a: ActionRecord, outcome: "success" | "failure"): Promise<void> {
+    await this.#record({
+      action: "incident.action",
+      outcome,
+      resource: a.incidentId,
+      details: {
+        action: a.action,
+        target: a.target,
+        status: a.status,
+        attempts: a.attempts,
+        dry_run: a.dryRun,
+        detail: a.detail,
+      },
+    });
+  }
+
+  async #record(
+    e: Omit<AuditEventInput, "event_type" | "user_id" | "ip_address" | "request_id">,
+    actor: IncidentActor = SYSTEM,
+  ): Promise<void> {
+    if (!this.#o.audit) return;
+    const input: AuditEventInput = {
+      ...e,
+      event_type: "incident",
+      user_id: actor.via === "system" ? null : actor.id,
+      ip_address: actor.ip ?? null,
+      request_id: actor.requestId ?? null,
+      details: { ...(e.details ?? {}), via: actor.via, actor: actor.id },
+    };
+    try {
+      await this.#o.audit.record(input);
+    } catch (err) {
+      // A containment action stands even if the ledger is down (the safe direction); say so loudly.
+      this.#log.error(
+        { err: err instanceof Error ? err.message : String(err), action: e.action },
+        "incident event not recorded",
+      );
+      if (actor !== SYSTEM) throw err;
+    }
+  }
+}
