@@ -4,11 +4,13 @@ import { ConfigError } from "../config/index.js";
 import { isRampartError, UsageError, VERSION } from "../kernel/index.js";
 import { registerAccessCommands } from "./commands/access.js";
 import { registerApprovalCommands } from "./commands/approval.js";
+import { registerAuditCommands } from "./commands/audit.js";
 import { registerAuthzCommands } from "./commands/authz.js";
 import { registerClassifyCommand } from "./commands/classify.js";
-import { registerAuditCommands } from "./commands/audit.js";
 import { registerConfigCommands } from "./commands/config.js";
 import { registerDemoCommands } from "./commands/demo.js";
+import { registerDetectCommands } from "./commands/detect.js";
+import { registerIncidentCommands } from "./commands/incident.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerLaunchCommand } from "./commands/launch.js";
@@ -44,6 +46,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuthzCommands(program, ctx);
   registerAccessCommands(program, ctx);
   registerApprovalCommands(program, ctx);
+  registerDetectCommands(program, ctx);
+  registerIncidentCommands(program, ctx);
   return program;
 }
 

@@ -22,7 +22,7 @@ export type {
   TradingHours,
   WindowMode,
 } from "./settings.js";
-export { DEFAULT_DETECTION, detectionSettings } from "./settings.js";
+export { DEFAULT_DETECTION, detectionSettings, detectionSettingsFromConfig } from "./settings.js";
 export { localTime, withinTradingHours } from "./trading-hours.js";
 export type { Assessment, Detection, DetectionContext, Severity, StreamEvent, ThreatLevel } from "./types.js";
 export { THREAT_LEVELS, threatLevelOf } from "./types.js";

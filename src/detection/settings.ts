@@ -50,6 +50,8 @@ export interface DetectionSettings {
   readonly thresholds: Readonly<Record<string, number>>;
   /** Most keys held per state map (bounded memory); least recently used go first. */
   readonly maxKeys: number;
+  /** Full ledger verification interval (0: off). */
+  readonly verifyIntervalMs: number;
 }
 
 export interface DetectionConfigSection {
@@ -61,6 +63,7 @@ export interface DetectionConfigSection {
   readonly role_change_via: readonly string[];
   readonly group_window_s: number;
   readonly max_keys: number;
+  readonly verify_interval_s: number;
 }
 
 export const DEFAULT_DETECTION: DetectionConfigSection = {
@@ -72,6 +75,7 @@ export const DEFAULT_DETECTION: DetectionConfigSection = {
   role_change_via: ["approval"],
   group_window_s: 3600,
   max_keys: 100_000,
+  verify_interval_s: 3600,
 };
 
 export function detectionSettings(
@@ -93,5 +97,14 @@ export function detectionSettings(
     groupWindowMs: s.group_window_s * 1000,
     thresholds,
     maxKeys: s.max_keys,
+    verifyIntervalMs: s.verify_interval_s * 1000,
   };
+}
+
+/** From the validated config (sections `detection` and `incident_types`). */
+export function detectionSettingsFromConfig(config: {
+  readonly detection: DetectionConfigSection;
+  readonly incident_types: Readonly<Record<string, { readonly escalation_threshold: number }>>;
+}): DetectionSettings {
+  return detectionSettings(config.detection, config.incident_types);
 }

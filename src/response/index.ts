@@ -30,6 +30,7 @@ export {
   escalationActions,
   incidentType,
   playbookFor,
+  responseSettingsFromConfig,
   unknownActions,
 } from "./settings.js";
 export type {

@@ -103,3 +103,19 @@ export function unknownActions(s: ResponseSettings): string[] {
   for (const a of s.section.escalation_actions) all.add(a);
   return [...all].filter((a) => !isAction(a));
 }
+
+/** From the validated config (sections `response`, `incident_types`, `detection.group_window_s`). */
+export function responseSettingsFromConfig(config: {
+  readonly response: ResponseConfigSection;
+  /** Severity is one of the four levels (the config schema checks it). */
+  readonly incident_types: Readonly<
+    Record<string, Omit<IncidentTypeConfig, "severity"> & { readonly severity: string }>
+  >;
+  readonly detection: { readonly group_window_s: number };
+}): ResponseSettings {
+  return {
+    incidentTypes: config.incident_types as Readonly<Record<string, IncidentTypeConfig>>,
+    section: config.response,
+    groupWindowMs: config.detection.group_window_s * 1000,
+  };
+}

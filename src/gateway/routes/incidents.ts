@@ -1,0 +1,265 @@
+// Detection and response for the server: one Security per App (securityFor) — the ledger stream
+// consumer, the responder with its playbook ports, the IP blocklist and read-only mode the
+// gateway consults — started with startSecurity and stopped with stopSecurity; plus the control
+// routes under /_rampart/v1/incidents (view: system:view_incidents; ack, resolve, false-positive:
+// system:manage_incidents — both within the seed's system_administrator `system:*`).
+import { Type } from "@sinclair/typebox";
+import type { App } from "../../app.js";
+import { inclusionProof } from "../../audit/index.js";
+import {
+  DetectionEngine,
+  detectionSettingsFromConfig,
+  type Severity,
+  StreamConsumer,
+  watchLedgerIntegrity,
+} from "../../detection/index.js";
+import {
+  type AlertSender,
+  allowEntries,
+  type IdentityActions,
+  INCIDENT_STATUSES,
+  type IncidentActor,
+  IpBlocklist,
+  identityActionsFrom,
+  LedgerEvidenceBundler,
+  ReadOnlyMode,
+  Responder,
+  responseSettingsFromConfig,
+  type TradingActions,
+  tradingActionsFrom,
+  WebhookAlerts,
+} from "../../response/index.js";
+import { createLedgerRepository, DetectionRepository, IncidentRepository } from "../../store/index.js";
+import type { ControlCall, ControlRoute } from "../control.js";
+import { tradingFor } from "./trading.js";
+
+export interface SecurityWiring {
+  /** Environment values for the alert webhooks' secret_env names (the gateway never reads env). */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Replaces the trading port (default: the App's TradingService). */
+  trading?: TradingActions | undefined;
+  /** Replaces the identity port (default: the App's IdentityService). */
+  identity?: IdentityActions | undefined;
+  /** Replaces the alert channels (default: the configured webhooks). */
+  alerts?: AlertSender | undefined;
+}
+
+export interface Security {
+  readonly consumer: StreamConsumer | undefined;
+  readonly responder: Responder;
+  readonly blocklist: IpBlocklist;
+  readonly readOnly: ReadOnlyMode;
+  /** The gateway's first step: refuse everything from a blocked address. */
+  isBlocked(ip: string): Promise<boolean>;
+  /** While true, the gateway refuses every non-GET/HEAD request (immediate_isolation). */
+  isReadOnly(): Promise<boolean>;
+}
+
+const instances = new WeakMap<App, { security: Security; stopWatch?: () => void }>();
+
+export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
+  const have = instances.get(app);
+  if (have) return have.security;
+  const cfg = app.config;
+  const log = app.logger.child({ component: "response" });
+  const blocklist = new IpBlocklist({
+    ephemeral: app.ephemeral,
+    clock: app.clock,
+    settings: {
+      baseMs: cfg.response.block.base_s * 1000,
+      maxMs: cfg.response.block.max_s * 1000,
+      rememberMs: cfg.response.block.remember_s * 1000,
+      allowList: allowEntries(cfg.response),
+    },
+  });
+  const readOnly = new ReadOnlyMode(app.ephemeral, () => app.clock.now());
+  const env = wiring.env ?? {};
+  const alerts =
+    wiring.alerts ??
+    new WebhookAlerts({
+      channels: Object.fromEntries(
+        Object.entries(cfg.response.notify).map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }]),
+      ),
+    });
+  const ledgerRepo = createLedgerRepository(app.store);
+  const incidents = new IncidentRepository(app.store);
+  let identity = wiring.identity;
+  const lazyIdentity: IdentityActions = {
+    revokeUserSessions: (u, r) => {
+      identity ??= identityActionsFrom(app.identity());
+      return identity.revokeUserSessions(u, r);
+    },
+    disableUser: (u, r) => {
+      identity ??= identityActionsFrom(app.identity());
+      return identity.disableUser(u, r);
+    },
+  };
+  const responder = new Responder({
+    store: incidents,
+    settings: responseSettingsFromConfig(cfg),
+    clock: app.clock,
+    logger: log,
+    audit: app.audit,
+    ports: {
+      blocklist,
+      readOnly,
+      trading: wiring.trading ?? tradingActionsFrom(tradingFor(app)),
+      identity: lazyIdentity,
+      alerts,
+      evidence: new LedgerEvidenceBundler({
+        ledger: ledgerRepo,
+        dir: `${app.dataDir}/${cfg.response.evidence_dir}`,
+        checkpointNow: async () => app.ledger?.checkpoint(),
+      }),
+    },
+  });
+  const settings = detectionSettingsFromConfig(cfg);
+  const severities = Object.fromEntries(
+    Object.entries(cfg.incident_types).map(([k, v]) => [k, v.severity as Severity]),
+  );
+  // Without the ledger (opened withoutKeys) there is no stream to consume.
+  const consumer = app.ledger
+    ? new StreamConsumer({
+        ledger: ledgerRepo,
+        store: new DetectionRepository(app.store),
+        engine: new DetectionEngine({ settings, severities }),
+        sink: responder,
+        clock: app.clock,
+        logger: app.logger.child({ component: "detection" }),
+        pollMs: settings.pollMs,
+        batchSize: settings.batchSize,
+      })
+    : undefined;
+  const security: Security = {
+    consumer,
+    responder,
+    blocklist,
+    readOnly,
+    isBlocked: (ip) => blocklist.isBlocked(ip),
+    isReadOnly: () => readOnly.isReadOnly(),
+  };
+  instances.set(app, { security });
+  return security;
+}
+
+/** Resumes unfinished actions and read-only holds, starts the consumer and the integrity watch. */
+export async function startSecurity(app: App, wiring: SecurityWiring = {}): Promise<Security> {
+  const s = securityFor(app, wiring);
+  await s.responder.start();
+  await s.consumer?.start();
+  const entry = instances.get(app);
+  const every = app.config.detection.verify_interval_s;
+  if (entry && every > 0 && app.ledger)
+    entry.stopWatch = watchLedgerIntegrity({
+      ledger: createLedgerRepository(app.store),
+      audit: app.audit,
+      intervalMs: every * 1000,
+      onError: (e) => app.logger.error({ err: String(e) }, "ledger verification could not run"),
+    });
+  return s;
+}
+
+export async function stopSecurity(app: App): Promise<void> {
+  const entry = instances.get(app);
+  instances.delete(app);
+  if (!entry) return;
+  entry.stopWatch?.();
+  await entry.security.consumer?.stop();
+  await entry.security.responder.stop();
+}
+
+const Note = Type.Object(
+  { note: Type.String({ minLength: 1, maxLength: 1000 }) },
+  { additionalProperties: false },
+);
+const actorOf = (c: ControlCall): IncidentActor => ({
+  id: c.principal?.id ?? "unknown",
+  via: "api",
+  ip: c.info.ip,
+  requestId: c.info.requestId,
+});
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+export function incidentRoutes(app: App, security: Security = securityFor(app)): ControlRoute[] {
+  const r = security.responder;
+  return [
+    {
+      method: "GET",
+      url: "/incidents",
+      action: "system:view_incidents",
+      query: Type.Object(
+        {
+          status: Type.Optional(Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s)))),
+          type: Type.Optional(Type.String({ maxLength: 64 })),
+          open: Type.Optional(Type.Boolean()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+        },
+        { additionalProperties: false },
+      ),
+      handler: async (c) => {
+        const q = c.query as {
+          status?: (typeof INCIDENT_STATUSES)[number];
+          type?: string;
+          open?: boolean;
+          limit?: number;
+        };
+        return {
+          incidents: await r.list({ status: q.status, type: q.type, open: q.open, limit: q.limit ?? 50 }),
+        };
+      },
+    },
+    {
+      method: "GET",
+      url: "/incidents/:id",
+      action: "system:view_incidents",
+      handler: async (c) => {
+        const view = await r.view(c.params["id"] ?? "");
+        const ledger = app.ledger;
+        const size = ledger ? await ledger.size() : 0;
+        const repo = createLedgerRepository(app.store);
+        const evidence = await Promise.all(
+          view.evidence.slice(0, 200).map(async (e) => ({
+            index: e.index,
+            rule: e.rule,
+            tree_size: size,
+            proof: e.index < size ? (await inclusionProof(repo, e.index, size)).map(hex) : [],
+          })),
+        );
+        return {
+          incident: view.incident,
+          actions: view.actions,
+          evidence,
+          context: { read_only: await security.isReadOnly(), trading: tradingFor(app).states() },
+        };
+      },
+    },
+    {
+      method: "POST",
+      url: "/incidents/:id/ack",
+      action: "system:manage_incidents",
+      handler: async (c) => ({ incident: await r.acknowledge(c.params["id"] ?? "", actorOf(c)) }),
+    },
+    {
+      method: "POST",
+      url: "/incidents/:id/resolve",
+      action: "system:manage_incidents",
+      body: Note,
+      handler: async (c) => ({
+        incident: await r.resolve(c.params["id"] ?? "", actorOf(c), (c.body as { note: string }).note),
+      }),
+    },
+    {
+      method: "POST",
+      url: "/incidents/:id/false-positive",
+      action: "system:manage_incidents",
+      body: Note,
+      handler: async (c) => ({
+        incident: await r.markFalsePositive(
+          c.params["id"] ?? "",
+          actorOf(c),
+          (c.body as { note: string }).note,
+        ),
+      }),
+    },
+  ];
+}
