@@ -6,7 +6,7 @@
 import type { LedgerEvent } from "../audit/index.js";
 import { instrumentOf, methodOf, strategyOf } from "./fields.js";
 import type { DetectionSettings } from "./settings.js";
-import { BoundedMap, type Ewma, newEwma, remember, updateEwma, zScore, zToScore } from "./state.js";
+import { BoundedMap, type Ewma, newEwma, remember, updateEwmaRobust, zScore, zToScore } from "./state.js";
 
 const HOUR = 3_600_000;
 const ALPHA = 0.05;
@@ -144,8 +144,8 @@ export function observe(state: BaselineState, e: LedgerEvent, atMs: number, s: D
     }
     const prof = p;
     rollHour(prof, hour, () => {
-      updateEwma(prof.rate, prof.count, ALPHA);
-      updateEwma(prof.reads, prof.readCount, ALPHA);
+      updateEwmaRobust(prof.rate, prof.count, ALPHA, 4, 2);
+      updateEwmaRobust(prof.reads, prof.readCount, ALPHA, 4, 2);
       prof.readCount = 0;
     });
     const warmed = warm(prof.first, prof.n);
@@ -202,7 +202,7 @@ export function observe(state: BaselineState, e: LedgerEvent, atMs: number, s: D
         state.assets.set(key, a);
       }
       const asset = a;
-      rollHour(asset, hour, () => updateEwma(asset.rate, asset.count, ALPHA));
+      rollHour(asset, hour, () => updateEwmaRobust(asset.rate, asset.count, ALPHA, 4, 2));
       asset.count++;
       const warmed = warm(asset.first, asset.n);
       if (warmed && asset.rate.n >= 3) {
@@ -220,7 +220,7 @@ export function observe(state: BaselineState, e: LedgerEvent, atMs: number, s: D
           scores.push(zToScore(z));
           if (z >= 8 && qty >= 3 * Math.max(1, asset.size.mean)) sig.orderSizeHigh = true;
         }
-        updateEwma(asset.size, qty, ALPHA);
+        updateEwmaRobust(asset.size, qty, ALPHA, 6, 1);
       }
       asset.n++;
     }

@@ -207,6 +207,26 @@ export function builtinRules(s: DetectionSettings): RuleSpec[] {
       select: (e, _at, sig) => (sig.newSecretReader ? withSubject(user(e)) : undefined),
     },
     {
+      // An order rate or size far above the strategy's baseline is a pattern in itself (already
+      // the multiple of many orders), so it does not wait for two more.
+      name: "trading.order_anomaly",
+      type: "suspicious_trading",
+      windowMs: 24 * HOUR,
+      threshold: 1,
+      mode: "sliding",
+      distinct: false,
+      select: (e, _at, sig) => {
+        if (!sig.orderRateHigh && !sig.orderSizeHigh) return undefined;
+        const key = strategyOf(e) ?? instrumentOf(e);
+        return key === undefined
+          ? undefined
+          : {
+              subject: `${strategyOf(e) ? "strategy" : "instrument"}:${key}`,
+              pattern: sig.orderRateHigh ? "order_rate" : "order_size",
+            };
+      },
+    },
+    {
       name: "trading.suspicious_pattern",
       type: "suspicious_trading",
       windowMs: 24 * HOUR,
@@ -261,8 +281,6 @@ export function tradingPattern(
     )
       return e.details["manual_trade"] === true ? "manual_trade" : "balance_trade";
   }
-  if (sig.orderRateHigh) return "order_rate";
-  if (sig.orderSizeHigh) return "order_size";
   if (!isTradingChange(e)) return undefined;
   const outside = !withinTradingHours(atMs, s.tradingHours);
   const path = pathOf(e);

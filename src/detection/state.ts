@@ -75,7 +75,8 @@ export function addHit(c: WindowCounter, hit: Hit, spec: WindowSpec): boolean {
     const leak = (spec.threshold / spec.windowMs) * Math.max(0, at - c.at);
     c.level = Math.max(0, c.level - leak) + 1;
     c.at = at;
-    return c.level >= spec.threshold - 1e-9;
+    // Fires when the bucket holds more than threshold − 1 undrained hits as the threshold-th arrives.
+    return c.level > spec.threshold - 1;
   }
   return c.hits.length >= spec.threshold;
 }
@@ -106,6 +107,18 @@ export function updateEwma(s: Ewma, x: number, alpha: number): void {
     s.variance = (1 - alpha) * (s.variance + diff * incr);
   }
   s.n++;
+}
+
+/**
+ * updateEwma with the observation winsorised at mean + k·sd once the history has a few points, so
+ * one anomalous hour (an attack) does not inflate the baseline that must catch the next one.
+ */
+export function updateEwmaRobust(s: Ewma, x: number, alpha: number, k = 4, minStd = 1): void {
+  if (s.n >= 3) {
+    const sd = Math.max(Math.sqrt(s.variance), minStd, Math.abs(s.mean) * 0.1);
+    x = Math.min(x, s.mean + k * sd);
+  }
+  updateEwma(s, x, alpha);
 }
 
 /** Standard score of x against s, with a floor on the deviation so a flat history is not infinitely sure. */

@@ -1,0 +1,248 @@
+// The detection engine on hand-made streams: each built-in family fires at its threshold and not
+// below, configured rules (sliding, leaky, distinct), trading hours in a time zone, determinism
+// across a snapshot, and the live consumer's delay from append to detection.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { LedgerEvent } from "../audit/index.js";
+import { AuditLedger } from "../audit/index.js";
+import { ManualClock, systemClock } from "../kernel/index.js";
+import { openTestStore } from "../store/index.js";
+import { DetectionRepository } from "../store/repos/detection.js";
+import { createLedgerRepository } from "../store/repos/ledger.js";
+import { StreamConsumer } from "./consumer.js";
+import { DetectionEngine } from "./engine.js";
+import { parseRules } from "./parse-rules.js";
+import { DEFAULT_DETECTION, detectionSettings, type RuleConfig } from "./settings.js";
+import { withinTradingHours } from "./trading-hours.js";
+import type { Detection, StreamEvent } from "./types.js";
+
+const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+const THRESHOLDS = {
+  authentication_attack: { escalation_threshold: 5 },
+  suspicious_trading: { escalation_threshold: 3 },
+  data_breach: { escalation_threshold: 1 },
+};
+
+function engine(rules: RuleConfig[] = []): DetectionEngine {
+  return new DetectionEngine({ settings: detectionSettings({ ...DEFAULT_DETECTION, rules }, THRESHOLDS) });
+}
+
+let n = 0;
+function ev(at: number, e: Partial<LedgerEvent> & Pick<LedgerEvent, "action">): StreamEvent {
+  const index = n++;
+  return {
+    index,
+    atMs: at,
+    event: {
+      event_type: "authentication",
+      outcome: "success",
+      user_id: null,
+      ip_address: null,
+      session_id: null,
+      resource: null,
+      request_id: null,
+      risk_score: null,
+      details: {},
+      event_id: `e${index}`,
+      schema_version: 1,
+      timestamp: new Date(at).toISOString(),
+      index,
+      ...e,
+    },
+  };
+}
+
+function run(eng: DetectionEngine, evs: StreamEvent[]): Detection[] {
+  return evs.flatMap((e) => eng.process(e).detections);
+}
+
+describe("built-in rules", () => {
+  test("password spraying: five distinct users from one address fire; five tries on one user do not", () => {
+    const spray = Array.from({ length: 5 }, (_, i) =>
+      ev(T0 + i * 1000, {
+        action: "auth.login",
+        outcome: "failure",
+        user_id: `u${i}`,
+        ip_address: "192.0.2.1",
+        details: { reason: "wrong_password" },
+      }),
+    );
+    const d = run(engine(), spray);
+    assert.deepEqual(
+      d.map((x) => [x.rule, x.subject]),
+      [["auth.password_spraying", "ip:192.0.2.1"]],
+    );
+    const four = run(engine(), spray.slice(0, 4));
+    assert.equal(four.length, 0);
+  });
+
+  test("brute force needs five failures within 15 minutes", () => {
+    const slow = Array.from({ length: 5 }, (_, i) =>
+      ev(T0 + i * 5 * 60_000, {
+        action: "auth.login",
+        outcome: "failure",
+        user_id: "u",
+        ip_address: "198.51.100.1",
+        details: { reason: "wrong_password" },
+      }),
+    );
+    assert.equal(run(engine(), slow).filter((d) => d.rule === "auth.brute_force").length, 0);
+  });
+
+  test("self-approval and a role change outside an approval fire at once; through an approval nothing", () => {
+    const d = run(engine(), [
+      ev(T0, {
+        action: "approval.self_approval",
+        outcome: "denied",
+        event_type: "authorization",
+        user_id: "a",
+      }),
+      ev(T0, { action: "user.roles_changed", user_id: "b", details: { via: "api" } }),
+      ev(T0, { action: "user.roles_changed", user_id: "c", details: { via: "approval" } }),
+    ]);
+    assert.deepEqual(
+      d.map((x) => x.rule),
+      ["privilege.self_approval", "privilege.role_change_outside_approval"],
+    );
+    assert.equal(d[0]?.type, "privilege_escalation");
+  });
+
+  test("a token outside its IP binding is token abuse; a failed ledger verification is a critical data breach", () => {
+    const d = run(engine(), [
+      ev(T0, {
+        action: "auth.token",
+        outcome: "failure",
+        user_id: "t",
+        ip_address: "203.0.113.9",
+        details: { reason: "ip_not_allowed" },
+      }),
+      ev(T0, {
+        action: "audit.verify",
+        outcome: "failure",
+        event_type: "system",
+        details: { problem: "entry 3" },
+      }),
+    ]);
+    assert.deepEqual(
+      d.map((x) => [x.type, x.severity ?? null]),
+      [
+        ["token_abuse", null],
+        ["data_breach", "critical"],
+      ],
+    );
+  });
+
+  test("three manual trades on a strategy in a day are suspicious trading", () => {
+    const d = run(
+      engine(),
+      [0, 1, 2].map((i) =>
+        ev(T0 + i * 60_000, {
+          action: "pst.manual_trade",
+          event_type: "trading",
+          details: { strategy_name: "fast_mr" },
+        }),
+      ),
+    );
+    assert.equal(d.length, 1);
+    assert.equal(d[0]?.subject, "strategy:fast_mr");
+    assert.deepEqual(d[0]?.context.patterns, ["manual_trade"]);
+  });
+});
+
+describe("configured rules", () => {
+  test("sliding, leaky and distinct rules with globs and lists; parseRules validates", () => {
+    const rules = parseRules([
+      {
+        name: "csrf",
+        type: "authentication_attack",
+        match: { action: "gateway.csrf" },
+        group_by: ["ip_address"],
+        window_s: 60,
+        threshold: 3,
+      },
+      {
+        name: "leaky",
+        type: "token_abuse",
+        match: { action: "auth.*", outcome: ["failure", "denied"] },
+        group_by: ["user_id"],
+        window_s: 60,
+        threshold: 4,
+        mode: "leaky",
+      },
+    ]);
+    const e = engine(rules);
+    const csrf = [0, 1, 2].map((i) =>
+      ev(T0 + i * 1000, { action: "gateway.csrf", outcome: "denied", ip_address: "192.0.2.5" }),
+    );
+    assert.deepEqual(
+      run(e, csrf).map((d) => d.subject),
+      ["ip:192.0.2.5"],
+    );
+    // Leaky: 4 per minute drains; three hits 30 s apart never reach 4, four at once do.
+    const spaced = [0, 1, 2, 3].map((i) =>
+      ev(T0 + i * 30_000, { action: "auth.mfa", outcome: "failure", user_id: "z", details: { reason: "x" } }),
+    );
+    assert.equal(run(engine(rules), spaced).filter((d) => d.rule === "leaky").length, 0);
+    const burst = [0, 1, 2, 3].map((i) =>
+      ev(T0 + i, { action: "auth.mfa", outcome: "failure", user_id: "y", details: { reason: "x" } }),
+    );
+    assert.equal(run(engine(rules), burst).filter((d) => d.rule === "leaky").length, 1);
+    assert.throws(() => parseRules([{ name: "x", type: "t", match: {}, window_s: 0, threshold: 1 }]), {
+      code: "ERR_DETECTION_RULES_INVALID",
+    });
+  });
+});
+
+test("trading hours are local to their time zone and weekdays", () => {
+  const h = { timezone: "America/Chicago", days: [1, 2, 3, 4, 5], start: "08:00", end: "16:00" };
+  assert.equal(withinTradingHours(Date.UTC(2026, 0, 5, 15, 0), h), true); // 09:00 CST Monday
+  assert.equal(withinTradingHours(Date.UTC(2026, 0, 5, 23, 0), h), false); // 17:00 CST
+  assert.equal(withinTradingHours(Date.UTC(2026, 0, 10, 15, 0), h), false); // Saturday
+});
+
+test("a snapshot restores exactly: the same stream gives the same detections with or without a restart", () => {
+  const evs = Array.from({ length: 40 }, (_, i) =>
+    ev(T0 + i * 20_000, {
+      action: "auth.login",
+      outcome: "failure",
+      user_id: `u${i % 3}`,
+      ip_address: `192.0.2.${i % 7}`,
+      details: { reason: "wrong_password" },
+    }),
+  );
+  const whole = run(engine(), evs);
+  const a = engine();
+  const first = run(a, evs.slice(0, 17));
+  const b = engine();
+  b.restore(a.snapshot());
+  assert.deepEqual([...first, ...run(b, evs.slice(17))], whole);
+  assert.ok(whole.length > 0);
+});
+
+test("the live consumer sees an append within a second (200 ms poll)", async () => {
+  const ts = await openTestStore({ url: undefined });
+  try {
+    const repo = createLedgerRepository(ts.store);
+    const ledger = new AuditLedger({ store: repo, clock: systemClock, origin: "t" });
+    const seen: { at: number; d: Detection }[] = [];
+    const consumer = new StreamConsumer({
+      ledger: repo,
+      store: new DetectionRepository(ts.store),
+      engine: engine(),
+      sink: { handle: async (d) => void seen.push(...d.map((x) => ({ at: Date.now(), d: x }))) },
+      clock: new ManualClock(),
+      pollMs: 200,
+    });
+    await consumer.start();
+    const t0 = Date.now();
+    await ledger.record({ event_type: "system", action: "audit.verify", outcome: "failure", details: {} });
+    while (seen.length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+    await consumer.stop();
+    await ledger.close();
+    assert.equal(seen.length, 1);
+    const delay = (seen[0]?.at ?? 0) - t0;
+    assert.ok(delay < 1000, `detected after ${delay} ms`);
+  } finally {
+    await ts.dispose();
+  }
+});
