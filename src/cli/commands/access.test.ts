@@ -12,6 +12,7 @@ import { createApp } from "../../app.js";
 import { loadConfig } from "../../config/index.js";
 import { PasswordHasher } from "../../crypto/index.js";
 import { isRampartError } from "../../kernel/index.js";
+import { IdentityRepository } from "../../store/index.js";
 import type { CliContext } from "../context.js";
 import { registerAccessCommands } from "./access.js";
 import { registerApprovalCommands } from "./approval.js";
@@ -113,10 +114,14 @@ test("authz, access and approval commands", async () => {
     assert.match((await run("approval", "list")).out, /approved\s+\S+\s+adele\s+set roles of bob/);
     assert.equal((await run("approval", "approve", id)).code, "ERR_USAGE");
 
-    // A conflicting set written past the check (the bootstrap path without SoD wired) is reported.
+    // A conflicting set written to the store directly (past every check) is reported.
     const app2 = await ctx.openApp(dir);
     try {
-      await app2.identity().setUserRoles("tina", ["trader", "risk_manager"], { via: "cli" });
+      const tina = await app2.identity().getUser("tina");
+      await new IdentityRepository(app2.store).updateUser(tina.id, {
+        roles: ["risk_manager", "trader"],
+        updatedAt: Date.now(),
+      });
     } finally {
       await app2.close();
     }
