@@ -84,7 +84,13 @@ try {
   for (let base = 0; base < SECRETS; base += CHUNK) {
     const n = Math.min(CHUNK, SECRETS - base);
     const paths = Array.from({ length: n }, (_, i) => `bulk/s${base + i}`);
-    const values = [];
+    const values: Array<{
+      path: string;
+      version: number;
+      field: string;
+      ciphertext: string;
+      key_version: number;
+    }> = [];
     for (const path of paths)
       values.push({
         path,

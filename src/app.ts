@@ -1,7 +1,7 @@
 // The composition root: builds every service from the validated, frozen Config. The gateway and
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
-import { LivePolicy } from "./access/index.js";
+import { checkRoleAssignment, LivePolicy } from "./access/index.js";
 import {
   type AuditEventInput,
   type AuditLedger,
@@ -20,15 +20,21 @@ import {
 import { type Clock, type Logger, systemClock } from "./kernel/index.js";
 import { KeyRing, loadMasterKey } from "./keys/index.js";
 import { createLogger } from "./logging.js";
+import { IpFilter, type IpRule } from "./network/index.js";
+import { createPkiService, type PkiService, pkiSettingsFromConfig } from "./pki/index.js";
 import {
+  createIpRuleRepository,
   createLedgerRepository,
   type EphemeralStore,
   IdentityRepository,
   migrateToLatest,
   openEphemeral,
   openStore,
+  PkiRepository,
   type Store,
+  TokenRepository,
 } from "./store/index.js";
+import { createTokenService, type TokenService, tokenSettingsFromConfig } from "./tokens/index.js";
 
 export interface AppOptions {
   dataDir: string;
@@ -59,10 +65,16 @@ export interface App {
   readonly audit: AuditRecorder;
   /** The ledger itself (proofs, checkpoints); undefined when opened withoutKeys. */
   readonly ledger: AuditLedger | undefined;
+  /** IP allow/block lists (config + run-time entries shared by every instance). */
+  readonly ipFilter: IpFilter;
   /** The compiled RBAC policy (swapped atomically when roles change). */
   readonly policy: LivePolicy;
   /** Users, passwords, MFA, sessions. Needs the master key (TOTP secrets are encrypted). */
   identity(): IdentityService;
+  /** API tokens: issue, verify, revoke, signing-key rotation. Call start() before verifying. */
+  tokens(): TokenService;
+  /** Rampart's CA and service accounts. */
+  pki(): PkiService;
   readonly startedAt: number;
   close(): Promise<void>;
 }
@@ -98,7 +110,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
         clock,
         config: config.audit,
         logger: auditLog,
-        onAlarm: (e) => auditLog.fatal({ code: e.code, detail: e.detail }, "AUDIT LEDGER UNAVAILABLE: refusing audited actions"),
+        onAlarm: (e) =>
+          auditLog.fatal(
+            { code: e.code, detail: e.detail },
+            "AUDIT LEDGER UNAVAILABLE: refusing audited actions",
+          ),
       });
     }
   } catch (e) {
@@ -114,6 +130,42 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const loadKeyring = (): KeyRing =>
     keyring ?? new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
   let identity: IdentityService | undefined;
+  const getIdentity = (): IdentityService => {
+    identity ??= createIdentityService({
+      store: new IdentityRepository(store),
+      ephemeral: eph,
+      hasher,
+      keys: loadKeyring(),
+      audit,
+      clock,
+      settings: identitySettingsFromConfig(config),
+      roleAssignmentCheck: checkRoleAssignment(config.segregation_of_duties),
+    });
+    return identity;
+  };
+  const configRule = (kind: "allow" | "block", cidr: string): IpRule => ({
+    kind,
+    cidr,
+    expiresAt: null,
+    reason: "rampart.yaml",
+    source: "config",
+    createdAt: 0,
+  });
+  const ipFilter = new IpFilter({
+    store: createIpRuleRepository(store),
+    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    clock,
+    audit,
+    logger: logger.child({ component: "ip-filter" }),
+    configRules: [
+      ...config.ip_filter.allow.map((c) => configRule("allow", c)),
+      ...config.ip_filter.block.map((c) => configRule("block", c)),
+    ],
+    defaultAllow: config.ip_filter.default_action === "allow",
+  });
+  await ipFilter.start();
+  let tokens: TokenService | undefined;
+  let pki: PkiService | undefined;
   return {
     config,
     dataDir,
@@ -124,21 +176,38 @@ export async function createApp(opts: AppOptions): Promise<App> {
     keyring: loadKeyring,
     audit,
     ledger,
+    ipFilter,
     policy,
-    identity() {
-      identity ??= createIdentityService({
-        store: new IdentityRepository(store),
-        ephemeral: eph,
-        hasher,
+    identity: getIdentity,
+    tokens() {
+      tokens ??= createTokenService({
+        store: new TokenRepository(store),
+        users: getIdentity(),
+        policy,
+        keys: loadKeyring(),
+        broadcast: eph,
+        audit,
+        clock,
+        settings: tokenSettingsFromConfig(config),
+        logger: logger.child({ component: "tokens" }),
+      });
+      return tokens;
+    },
+    pki() {
+      pki ??= createPkiService({
+        store: new PkiRepository(store),
         keys: loadKeyring(),
         audit,
         clock,
-        settings: identitySettingsFromConfig(config),
+        settings: pkiSettingsFromConfig(config),
+        checkRoles: checkRoleAssignment(config.segregation_of_duties),
       });
-      return identity;
+      return pki;
     },
     startedAt: clock.now(),
     async close() {
+      await tokens?.close();
+      await ipFilter.stop();
       await ledger?.close();
       await eph.close();
       await store.close();

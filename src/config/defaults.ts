@@ -4,7 +4,16 @@
 
 export const SEED_ROLES = {
   system_administrator: {
-    permissions: ["system:*", "data:*", "config:*"],
+    permissions: [
+      "system:*",
+      "data:*",
+      "config:*",
+      // Access control (src/access): change users' roles and take part in four-eyes approvals.
+      "users:set_roles",
+      "approvals:propose",
+      "approvals:view",
+      "approvals:approve",
+    ],
     restrictions: [],
     session_timeout: 3600,
   },
@@ -26,6 +35,13 @@ export const SEED_ROLES = {
     permissions: [
       "trading:override_limits",
       "trading:emergency_stop",
+      // Trading controls (src/trading): propose and approve a resume (four-eyes: never the same person).
+      "trading:resume",
+      "trading:approve_resume",
+      // Four-eyes approvals (src/access): propose, see and approve changes the role may make (trading.resume).
+      "approvals:propose",
+      "approvals:view",
+      "approvals:approve",
       "data:read_all",
       "reports:generate_all",
       "reports:view_standard",

@@ -90,3 +90,13 @@ test("a role with neither permissions nor restrictions is refused", () => {
 test("TLS older than 1.3 cannot be configured", () => {
   failsWith("server:\n  tls:\n    min_version: TLSv1.2\n", /server\.tls\.min_version: expected "TLSv1\.3"/);
 });
+
+test("IP filter entries must be addresses or CIDRs", () => {
+  failsWith(
+    "ip_filter:\n  block: ['10.0.0.0/33']\n",
+    /ip_filter\.block\[0\]: expected an IP address or CIDR, got "10\.0\.0\.0\/33"/,
+  );
+  failsWith("ip_filter:\n  allow: [example.com]\n", /ip_filter\.allow\[0\]/);
+  const c = load("ip_filter:\n  block: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7']\n");
+  assert.equal(c.ip_filter.block.length, 3);
+});

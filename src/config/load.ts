@@ -1,6 +1,7 @@
 // Loads rampart.yaml: parse YAML (errors name line and column) → merge over the defaults →
 // apply environment overrides → validate against the one schema (unknown keys rejected) →
 // cross-field checks → deep-freeze. The result is the only Config the program ever sees.
+import { isIP } from "node:net";
 import { Ajv, type ErrorObject } from "ajv";
 import { parseDocument } from "yaml";
 import { defaultConfig } from "./defaults-config.js";
@@ -105,6 +106,16 @@ function crossCheck(fileName: string, c: Config): void {
     if (r.path.includes("*") && !r.path.endsWith("/*"))
       fail(`routes[${i}].path`, `a * may only end a path ("/static/*"), got ${show(r.path)}`);
   });
+  for (const kind of ["allow", "block"] as const) {
+    c.ip_filter[kind].forEach((entry, i) => {
+      const [addr, prefix, extra] = entry.split("/");
+      const v = isIP((addr ?? "").replace(/^::ffff:(?=\d+\.)/i, ""));
+      const max = v === 4 || /^::ffff:\d/i.test(addr ?? "") ? 32 : 128;
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+      if (v === 0 || !prefixOk || extra !== undefined)
+        fail(`ip_filter.${kind}[${i}]`, `expected an IP address or CIDR, got ${show(entry)}`);
+    });
+  }
   const levels = Object.keys(c.classification.levels);
   c.classification.rules.forEach((r, i) => {
     if (!levels.includes(r.level))

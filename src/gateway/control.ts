@@ -58,7 +58,7 @@ export function requestInfo(request: FastifyRequest): RequestInfo {
 
 export function registerControlRoutes(
   scope: FastifyInstance,
-  app: App,
+  _app: App,
   services: GatewayServices,
   routes: readonly ControlRoute[],
 ): void {

@@ -41,6 +41,7 @@ export async function proxiedRoutes(scope: FastifyInstance, opts: ProxiedRoutesO
           });
           throw new RampartError("ERR_AUTH_REQUIRED", "authentication required", { status: 401 });
         }
+        await services.rateLimit(request, reply, principal, resource);
         if (principal.mustChangePassword)
           throw new RampartError("ERR_AUTH_PASSWORD_CHANGE_REQUIRED", "change your password first", {
             status: 403,

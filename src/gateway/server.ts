@@ -9,10 +9,14 @@ import { RampartError } from "../kernel/index.js";
 import { type ControlRoute, registerControlRoutes } from "./control.js";
 import { healthRoutes } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
+import { installIpGuard } from "./ip-guard.js";
+import { jwksRoutes } from "./jwks.js";
 import { installPathGuard } from "./path-guard.js";
 import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
+import { RateLimiter } from "./rate-limit.js";
 import { authRoutes } from "./routes/auth.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { createGatewayServices, type ExtraAuthenticators, type GatewayServices } from "./services.js";
 
@@ -54,12 +58,34 @@ export function splitHostPort(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(i + 1)) };
 }
 
+/** Bearer tokens and client certificates, from the tokens and pki modules. */
+function defaultAuthenticators(app: App): ExtraAuthenticators {
+  const tokens = app.tokens();
+  const pki = app.pki();
+  return {
+    bearer: (authorization, request) => tokens.authenticateBearer(authorization, request.ip, request.id),
+    certificate: async (request) => {
+      const socket = request.raw.socket as import("node:tls").TLSSocket;
+      if (typeof socket.getPeerCertificate !== "function") return null;
+      return pki.authenticateCertificate(socket.getPeerCertificate(true), {
+        ip: request.ip,
+        requestId: request.id,
+      });
+    },
+  };
+}
+
 export async function buildGateway(
   app: App,
   opts: GatewayOptions = {},
 ): Promise<{ fastify: FastifyInstance; proxy: UpstreamProxy; services: GatewayServices }> {
   const { config } = app;
   const tls = opts.tls ?? readTls(app);
+  // Client certificates are requested, never required: a service account that presents one chained
+  // to Rampart's CA authenticates with it; anything else presented is refused at the application
+  // layer (401 with an event), and browsers are not prompted.
+  await app.tokens().start({ schedule: true });
+  const caPem = await app.pki().caCertificatePem();
   // Typed as the default (http) instance: plugins are written against FastifyInstance, and nothing
   // here depends on the server being https.Server rather than http.Server.
   const fastify = Fastify({
@@ -71,6 +97,9 @@ export async function buildGateway(
       maxVersion: "TLSv1.3",
       ciphers: config.server.tls.cipher_suites.join(":"),
       maxHeaderSize: 16 * 1024,
+      ca: caPem,
+      requestCert: true,
+      rejectUnauthorized: false,
     },
     bodyLimit: config.server.body_limit_bytes,
     requestTimeout: config.server.request_timeout_ms,
@@ -80,16 +109,25 @@ export async function buildGateway(
     genReqId: () => uuid(),
     requestIdHeader: false,
     return503OnClosing: true,
-    disableRequestLogging: false,
   }) as unknown as FastifyInstance;
   installErrorHandlers(fastify);
   installSecurityHeaders(fastify, config);
   installPathGuard(fastify);
   const proxy = new UpstreamProxy(config);
-  const services = createGatewayServices(app, opts.authenticators);
+  installIpGuard(fastify, app);
+  const limiter = new RateLimiter(app, config.rate_limits);
+  fastify.addHook("onRequest", async (request, reply) => {
+    if (request.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
+  });
+  const services = createGatewayServices(app, opts.authenticators ?? defaultAuthenticators(app), limiter);
   await fastify.register(healthRoutes, { app });
+  await fastify.register(jwksRoutes, { tokens: app.tokens() });
   await fastify.register(async (scope) => {
-    registerControlRoutes(scope, app, services, [...authRoutes(app), ...(opts.controlRoutes?.(app) ?? [])]);
+    registerControlRoutes(scope, app, services, [
+      ...authRoutes(app),
+      ...tokenRoutes(app.tokens()),
+      ...(opts.controlRoutes?.(app) ?? []),
+    ]);
   });
   await fastify.register(proxiedRoutes, { app, proxy, services });
   fastify.addHook("onClose", async () => proxy.close());

@@ -1,12 +1,13 @@
 // The steps of the request pipeline that need Rampart's services: authenticate (session cookie;
 // bearer tokens and client certificates plug in here), CSRF for cookie sessions, authorise
 // against the compiled policy (denials audited, 403 naming only the action), and step-up MFA.
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { accessDenied, type CompiledPolicy, compilePolicy } from "../access/index.js";
 import type { App } from "../app.js";
 import type { Principal as SessionPrincipal } from "../identity/index.js";
 import { RampartError } from "../kernel/index.js";
 import type { Authenticate, Principal } from "./principal.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export const SESSION_COOKIE = "__Host-rampart_session";
 export const CSRF_COOKIE = "__Host-rampart_csrf";
@@ -17,6 +18,8 @@ export interface GatewayServices {
   authorize(request: FastifyRequest, principal: Principal, action: string): Promise<void>;
   /** Cookie sessions, state-changing methods: X-CSRF-Token and a same-origin Origin, or 403. */
   checkCsrf(request: FastifyRequest, principal: Principal): void;
+  /** Per-principal (and per-route) budgets after authentication; 429 when spent. */
+  rateLimit(request: FastifyRequest, reply: FastifyReply, principal: Principal, route: string): Promise<void>;
 }
 
 export interface ExtraAuthenticators {
@@ -44,7 +47,23 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined;
 }
 
-export function createGatewayServices(app: App, extra: ExtraAuthenticators = {}): GatewayServices {
+export function createGatewayServices(
+  app: App,
+  extra: ExtraAuthenticators = {},
+  limiter?: RateLimiter,
+): GatewayServices {
+  // Token scopes compiled once per distinct scope list (tokens of one user share it).
+  const scopes = new Map<string, CompiledPolicy>();
+  const _scopeAllows = (scope: readonly string[], action: string): boolean => {
+    const key = scope.join(" ");
+    let compiled = scopes.get(key);
+    if (!compiled) {
+      if (scopes.size > 1000) scopes.clear();
+      compiled = compilePolicy({ scope: { permissions: scope, restrictions: [] } });
+      scopes.set(key, compiled);
+    }
+    return compiled.check(["scope"], action).allowed;
+  };
   const stepUp: CompiledPolicy = compilePolicy({
     step_up: { permissions: app.config.step_up.actions, restrictions: [] },
   });
@@ -85,6 +104,9 @@ export function createGatewayServices(app: App, extra: ExtraAuthenticators = {})
 
   return {
     authenticate,
+    async rateLimit(request, reply, principal, route) {
+      await limiter?.afterAuth(request, reply, principal, route);
+    },
     checkCsrf(request, principal) {
       if (principal.via !== "session" || !STATE_CHANGING.has(request.method)) return;
       const header = request.headers["x-csrf-token"];

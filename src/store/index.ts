@@ -30,10 +30,19 @@ export type { ColumnTypes, MigrationContext, StoreMigration } from "./migrations
 export { migrations } from "./migrations/index.js";
 export type { Store } from "./open.js";
 export { dialectOf, openStore } from "./open.js";
+export { AccessRepository } from "./repos/access.js";
+export { DetectionRepository, IncidentRepository } from "./repos/detection.js";
 export { IdentityRepository } from "./repos/identity.js";
 export type { Rk1ColumnSpec } from "./repos/keys.js";
 export { KeysRepository, RK1_COLUMNS } from "./repos/keys.js";
 export { createLedgerRepository } from "./repos/ledger.js";
+export {
+  createFileOffsetRepository,
+  createLedgerQueryRepository,
+  createSinkCursorRepository,
+  createSinkSource,
+} from "./repos/ledger-sinks.js";
+export { createIpRuleRepository } from "./repos/network.js";
 export { PkiRepository } from "./repos/pki.js";
 export { TokenRepository } from "./repos/tokens.js";
 export { TradingRepository } from "./repos/trading.js";

@@ -8,7 +8,14 @@
 //  - binary: `Uint8Array` (blob / bytea; Buffers come back);
 //  - JSON: text, serialised by the repository.
 import type { ColumnType } from "kysely";
+import type { AccessTables } from "./schema/access.js";
+import type { AuditSinkTables } from "./schema/audit-sinks.js";
+import type { DetectionTables } from "./schema/detection.js";
 import type { LedgerTables } from "./schema/ledger.js";
+import type { NetworkTables } from "./schema/network.js";
+import type { TokensTables } from "./schema/tokens.js";
+import type { TradingTables } from "./schema/trading.js";
+import type { VaultTables } from "./schema/vault.js";
 
 /** Milliseconds since the Unix epoch; read back as a JS number on both dialects. */
 export type Millis = number;
@@ -88,4 +95,14 @@ export interface IdentityTables {
   user_sessions: UserSessionTable;
 }
 
-export interface Database extends CoreTables, IdentityTables, LedgerTables {}
+export interface Database
+  extends CoreTables,
+    IdentityTables,
+    LedgerTables,
+    AuditSinkTables,
+    AccessTables,
+    TokensTables,
+    VaultTables,
+    TradingTables,
+    NetworkTables,
+    DetectionTables {}

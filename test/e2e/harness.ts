@@ -62,6 +62,10 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     "server:\n  listen: 127.0.0.1:0",
     `upstreams:\n  dashboard: { url: "${demo.url}", timeout_ms: 2000 }`,
     "logging:\n  level: silent",
+    // Tests log in many users from 127.0.0.1; tests of the limits themselves set their own.
+    /^rate_limits:/m.test(opts.yaml ?? "")
+      ? ""
+      : "rate_limits:\n  auth: { requests_per_minute: 6000, burst: 1000 }\n  per_ip: { requests_per_minute: 60000, burst: 5000 }",
     opts.yaml ?? "",
   ].join("\n");
   const env: Record<string, string> = {};
@@ -79,7 +83,15 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     ...(schema ? { databaseSchema: schema } : {}),
     ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
   });
-  const gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
+  let gateway: RunningGateway;
+  try {
+    await app.pki().ensureCa();
+    gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
+  } catch (e) {
+    await app.close();
+    await demo.close();
+    throw e;
+  }
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
   // node:https, not undici: undici normalises dot segments, and tests must send paths as written.
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });

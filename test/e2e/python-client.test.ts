@@ -7,18 +7,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { TLSSocket } from "node:tls";
 import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
 import { type App, createApp } from "../../src/app.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
-import { tokenRoutes } from "../../src/gateway/routes/tokens.js";
 import { silentLogger, systemClock } from "../../src/kernel/index.js";
-import { createPkiService, type PkiService, pkiSettingsFromConfig } from "../../src/pki/index.js";
-import { PkiRepository, randomTag, TokenRepository } from "../../src/store/index.js";
-import { createTokenService, type TokenService, tokenSettingsFromConfig } from "../../src/tokens/index.js";
+import type { PkiService } from "../../src/pki/index.js";
+import { randomTag } from "../../src/store/index.js";
+import type { TokenService } from "../../src/tokens/index.js";
 
 const CLIENT_DIR = resolve("integrations/python");
 
@@ -105,37 +103,11 @@ describe("the Python client against a running Rampart", () => {
       logger: silentLogger,
       ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
     });
-    tokens = createTokenService({
-      store: new TokenRepository(app.store),
-      users: app.identity(),
-      policy: app.policy,
-      keys: app.keyring(),
-      broadcast: app.ephemeral,
-      audit: app.audit,
-      clock: app.clock,
-      settings: tokenSettingsFromConfig(app.config),
-    });
-    await tokens.start();
-    pki = createPkiService({
-      store: new PkiRepository(app.store),
-      keys: app.keyring(),
-      audit: app.audit,
-      clock: app.clock,
-      settings: pkiSettingsFromConfig(app.config),
-    });
+    // The gateway wires bearer tokens, client certificates (mTLS) and the token routes itself.
+    tokens = app.tokens();
+    pki = app.pki();
     await pki.ensureCa();
-    // What the lead wires into server.ts: bearer and certificate authentication, the token routes.
-    gateway = await startGateway(app, {
-      authenticators: {
-        bearer: (authorization, request) => tokens.authenticateBearer(authorization, request.ip, request.id),
-        certificate: (request) =>
-          pki.authenticateCertificate((request.raw.socket as TLSSocket).getPeerCertificate?.(true), {
-            ip: request.ip,
-            requestId: request.id,
-          }),
-      },
-      controlRoutes: () => tokenRoutes(tokens),
-    });
+    gateway = await startGateway(app);
     await rm(files, { recursive: true, force: true });
     const { mkdir } = await import("node:fs/promises");
     await mkdir(files, { recursive: true });
@@ -211,9 +183,7 @@ call(RampartClient("https://127.0.0.1:1", ca_file=os.environ["RAMPART_CA_FILE"],
     assert.equal(r[1]?.error, "RampartUnavailable");
   });
 
-  test("client certificate (mTLS): allowed route 200, forbidden route RampartForbidden", {
-    todo: "needs the gateway's TLS options from the lead: ca = caCertificatePem(), requestCert: true, rejectUnauthorized: false",
-  }, async () => {
+  test("client certificate (mTLS): allowed route 200, forbidden route RampartForbidden", async () => {
     const r = await python(
       `
 import os

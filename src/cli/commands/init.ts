@@ -3,6 +3,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import type { App } from "../../app.js";
 import { createMasterKeyFile } from "../../keys/index.js";
 import { createDevCertificate } from "../../pki/index.js";
 import { type CliContext, CONFIG_FILE } from "../context.js";
@@ -62,6 +63,13 @@ export async function initDataDir(dataDir: string): Promise<InitReport> {
   return report;
 }
 
+/** Creates what the services need once per installation: the internal CA, then the first admin. */
+export async function prepareServices(app: App, ctx?: CliContext): Promise<void> {
+  await app.pki().ensureCa();
+  if (ctx && !(await ensureAdminUser(app, ctx)))
+    ctx.out("exists   users (the admin user is only made on a fresh database)");
+}
+
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   program
     .command("init")
@@ -77,7 +85,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         for (const c of report.created) ctx.out(`created  ${c}`);
         for (const c of report.existing) ctx.out(`exists   ${c}`);
         ctx.out(`database ${app.store.dialect}, migrated`);
-        if (!(await ensureAdminUser(app, ctx))) ctx.out("exists   users (the admin user is only made on a fresh database)");
+        await prepareServices(app, ctx);
       } finally {
         await app.close();
       }

@@ -4,8 +4,7 @@ import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
 import type { CliContext } from "../context.js";
-import { initDataDir } from "./init.js";
-import { ensureAdminUser } from "./user.js";
+import { initDataDir, prepareServices } from "./init.js";
 import { untilSignal } from "./signals.js";
 
 interface ServeOptions {
@@ -21,7 +20,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   }
   const config = ctx.config(dataDir, { listen: opts.listen });
   const app = await ctx.openApp(dataDir, { config });
-  if (withDemo) await ensureAdminUser(app, ctx);
+  if (withDemo) await prepareServices(app, ctx);
   let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
   let gateway: RunningGateway | undefined;
   try {

@@ -28,6 +28,13 @@
 import { core } from "./0001_core.js";
 import { identity } from "./0002_identity.js";
 import { ledger } from "./0003_ledger.js";
+import { access } from "./0004_access.js";
+import { tokens } from "./0005_tokens.js";
+import { vault } from "./0006_vault.js";
+import { trading } from "./0007_trading.js";
+import { auditSinks } from "./0008_audit_sinks.js";
+import { detection } from "./0009_detection.js";
+import { network } from "./0010_network.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -37,4 +44,11 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: StoreM
   ["0001_core", core],
   ["0002_identity", identity],
   ["0003_ledger", ledger],
+  ["0004_access", access],
+  ["0005_tokens", tokens],
+  ["0006_vault", vault],
+  ["0007_trading", trading],
+  ["0008_audit_sinks", auditSinks],
+  ["0009_detection", detection],
+  ["0010_network", network],
 ];

@@ -1,0 +1,132 @@
+// The IP filter service: config entries (permanent) plus entries added at run time by operators
+// (`rampart ip block|allow|unblock`) and by detection's block_ip action, stored in the database so
+// they survive restarts and are seen by every instance. Each instance keeps a compiled snapshot,
+// reloaded at once when another instance publishes a change (ephemeral pub/sub, Redis across
+// instances) and every few seconds regardless (changes made by a CLI with no shared Redis).
+import type { AuditRecorder } from "../audit/index.js";
+import type { Clock, Logger } from "../kernel/index.js";
+import { CompiledIpRules, type IpDecision, type IpRule, type IpRuleKind, normaliseCidr } from "./ip-rules.js";
+
+export interface IpRuleStore {
+  list(): Promise<IpRule[]>;
+  upsert(rule: IpRule): Promise<void>;
+  /** True when an entry of that kind and CIDR existed. */
+  remove(kind: IpRuleKind, cidr: string): Promise<boolean>;
+}
+
+export interface ChangeBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+export interface IpFilterOptions {
+  store: IpRuleStore;
+  bus: ChangeBus;
+  clock: Clock;
+  audit: AuditRecorder;
+  logger: Logger;
+  /** From config: permanent entries. */
+  configRules: readonly IpRule[];
+  defaultAllow: boolean;
+  /** Poll interval for changes not announced on the bus (ms). */
+  reloadIntervalMs?: number;
+}
+
+const CHANNEL = "ip-filter:changed";
+
+export class IpFilter {
+  #compiled: CompiledIpRules;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  readonly #o: IpFilterOptions;
+
+  constructor(o: IpFilterOptions) {
+    this.#o = o;
+    this.#compiled = new CompiledIpRules(o.configRules, o.clock.now(), o.defaultAllow);
+  }
+
+  /** Loads stored entries and starts following changes. */
+  async start(): Promise<void> {
+    await this.reload();
+    this.#unsubscribe = await this.#o.bus.subscribe(CHANNEL, () => {
+      void this.reload().catch((e) => this.#o.logger.error({ err: e }, "ip filter reload failed"));
+    });
+    const every = this.#o.reloadIntervalMs ?? 2000;
+    this.#timer = setInterval(() => {
+      void this.reload().catch((e) => this.#o.logger.error({ err: e }, "ip filter reload failed"));
+    }, every);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#unsubscribe?.();
+  }
+
+  async reload(): Promise<void> {
+    const stored = await this.#o.store.list();
+    this.#compiled = new CompiledIpRules(
+      [...this.#o.configRules, ...stored],
+      this.#o.clock.now(),
+      this.#o.defaultAllow,
+    );
+  }
+
+  /** Synchronous: the first check on every request. */
+  check(ip: string): IpDecision {
+    if (this.#o.clock.now() >= this.#compiled.nextExpiry) {
+      this.#compiled = new CompiledIpRules(this.#compiled.rules, this.#o.clock.now(), this.#o.defaultAllow);
+    }
+    return this.#compiled.check(ip);
+  }
+
+  list(): readonly IpRule[] {
+    return this.#compiled.rules;
+  }
+
+  async add(
+    kind: IpRuleKind,
+    cidr: string,
+    opts: { ttlMs?: number | null; reason: string; actor: string },
+  ): Promise<IpRule> {
+    const now = this.#o.clock.now();
+    const rule: IpRule = {
+      kind,
+      cidr: normaliseCidr(cidr),
+      expiresAt: opts.ttlMs ? now + opts.ttlMs : null,
+      reason: opts.reason,
+      source: opts.actor,
+      createdAt: now,
+    };
+    await this.#o.audit.record({
+      event_type: "config",
+      action: `ip.${kind}`,
+      outcome: "success",
+      user_id: opts.actor,
+      resource: rule.cidr,
+      details: { expires_at: rule.expiresAt, reason: rule.reason },
+    });
+    await this.#o.store.upsert(rule);
+    await this.#announce();
+    return rule;
+  }
+
+  async remove(kind: IpRuleKind, cidr: string, actor: string): Promise<boolean> {
+    const c = normaliseCidr(cidr);
+    await this.#o.audit.record({
+      event_type: "config",
+      action: kind === "block" ? "ip.unblock" : "ip.unallow",
+      outcome: "success",
+      user_id: actor,
+      resource: c,
+    });
+    const existed = await this.#o.store.remove(kind, c);
+    await this.#announce();
+    return existed;
+  }
+
+  async #announce(): Promise<void> {
+    await this.reload();
+    await this.#o.bus.publish(CHANNEL, String(this.#o.clock.now()));
+  }
+}
