@@ -163,3 +163,83 @@ const seedOnly = Array.from({ length: 1 << 10 }, (_, i) =>
 measure(policy, "checks_per_sec", "seed only mix", seedOnly);
 // The same mix with the memo turned off: every check parses the action and walks the tables.
 measure(unmemoised, "checks_per_sec_no_memo", "seed+200x50 mix", mixed);
+
+// The full gateway authorisation step (services.authorize): RBAC check, token-scope check, and
+// step-up evaluation for a cookie-session principal, over a real App (SQLite, defaults). Workload:
+// a trader's session, a third each of allowed without step-up (reports:view_standard), allowed
+// with step-up satisfied (trading:modify_roll_state, second factor 1 min ago) and denied
+// (config:modify: the denial is appended to the audit ledger — SQLite, synchronous=FULL — before the
+// 403, so that third measures the fail-closed write). Per-call latency with hrtime; baseline: policy.check alone.
+async function gatewayAuthorizeP99(): Promise<void> {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { createApp } = await import("../src/app.js");
+  const { createGatewayServices } = await import("../src/gateway/services.js");
+  const { ManualClock, silentLogger } = await import("../src/kernel/index.js");
+  const dir = await mkdtemp(join(tmpdir(), "rampart-bench-authz-"));
+  const clock = new ManualClock();
+  const app = await createApp({
+    dataDir: dir,
+    config: loadConfig({ fileName: "rampart.yaml", text: undefined, env: {} }),
+    masterKeyEnv: "33".repeat(32),
+    logger: silentLogger,
+    clock,
+  });
+  try {
+    const services = createGatewayServices(app);
+    const request = { ip: "127.0.0.1", id: "bench", method: "POST", url: "/rolls", headers: {} } as never;
+    const principal = {
+      kind: "user" as const,
+      id: "u-bench",
+      name: "tina",
+      roles: ["trader"],
+      via: "session" as const,
+      sessionId: "s-bench",
+      mfaAt: clock.now() - 60_000,
+    };
+    const actions = ["reports:view_standard", "trading:modify_roll_state", "config:modify"];
+    const n = 60_000;
+    const sample = async (body: (i: number) => Promise<void>): Promise<number[]> => {
+      for (let i = 0; i < 5_000; i++) await body(i); // warm-up
+      const t = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const t0 = process.hrtime.bigint();
+        await body(i);
+        t[i] = Number(process.hrtime.bigint() - t0) / 1000;
+      }
+      return t.sort((a, b) => a - b);
+    };
+    const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] as number;
+    const authorize = async (i: number) => {
+      try {
+        await services.authorize(request, principal, actions[i % 3] as string);
+      } catch {
+        // the denied third: 403 after the audit record
+      }
+    };
+    const full = await sample(authorize);
+    const allowedOnly = await sample((i) => services.authorize(request, principal, actions[i % 2] as string));
+    const bare = await sample(async (i) => {
+      app.policy.check(principal.roles, actions[i % 3] as string);
+    });
+    const line = (workload: string, xs: number[]) =>
+      console.log(
+        JSON.stringify({
+          bench: "authz",
+          figure: "gateway_authorize_p99_us",
+          workload,
+          value: Number(pct(xs, 0.99).toFixed(2)),
+          p50_us: Number(pct(xs, 0.5).toFixed(2)),
+          baseline: "policy.check p99 us (same harness)",
+          baseline_value: Number(pct(bare, 0.99).toFixed(2)),
+        }),
+      );
+    line("trader session: allowed, allowed+step-up, denied (audited)", full);
+    line("trader session: allowed, allowed+step-up", allowedOnly);
+  } finally {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+await gatewayAuthorizeP99();
