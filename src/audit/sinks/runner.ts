@@ -36,6 +36,7 @@ export class SinkRunner {
   readonly #retryMin: number;
   readonly #retryMax: number;
   #cursor: SinkCursor | undefined;
+  #reload = false;
   #running = false;
   #loop: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
@@ -86,7 +87,10 @@ export class SinkRunner {
   /** Delivers one batch if there is one; true when something was delivered. Throws on failure. */
   async step(): Promise<boolean> {
     const { source, cursors, sink } = this.#o;
-    this.#cursor ??= (await cursors.read(sink.name)) ?? { nextIndex: 0, checkpointSize: 0 };
+    if (!this.#cursor || this.#reload) {
+      this.#cursor = (await cursors.read(sink.name)) ?? { nextIndex: 0, checkpointSize: 0 };
+      this.#reload = false;
+    }
     const cursor = this.#cursor;
     const size = await source.size();
     const end = Math.min(size, cursor.nextIndex + this.#batch);
@@ -133,7 +137,7 @@ export class SinkRunner {
         this.#lastError = null;
         backoff = this.#retryMin;
       } catch (e) {
-        this.#cursor = undefined; // re-read: another instance may have advanced it
+        this.#reload = true; // re-read: another instance may have advanced it
         this.#failures++;
         this.#lastError = e instanceof Error ? e.message : String(e);
         this.#o.logger.warn(
