@@ -11,6 +11,7 @@ import { registerConfigCommands } from "./commands/config.js";
 import { registerDemoCommands } from "./commands/demo.js";
 import { registerDetectCommands } from "./commands/detect.js";
 import { registerIncidentCommands } from "./commands/incident.js";
+import { registerIngestCommands } from "./commands/ingest.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerLaunchCommand } from "./commands/launch.js";
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerIngestCommands(program, ctx);
   registerKeysCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerTradingCommands(program, ctx);

@@ -99,7 +99,7 @@ export function parseLeadingDict(text: string): { value: Record<string, PyValue>
   const dict = (depth: number): { [k: string]: PyValue } => {
     if (depth > MAX_DEPTH) throw new Fail();
     i++;
-    const out: { [k: string]: PyValue } = Object.create(null);
+    const out: { [k: string]: PyValue } = {};
     ws();
     while (s[i] !== "}") {
       const k = value(depth);
@@ -107,7 +107,13 @@ export function parseLeadingDict(text: string): { value: Record<string, PyValue>
       if (s[i] !== ":") throw new Fail();
       i++;
       const v = value(depth);
-      out[typeof k === "string" ? k : JSON.stringify(k)] = v;
+      // defineProperty: a key named "__proto__" is data, not a prototype.
+      Object.defineProperty(out, typeof k === "string" ? k : JSON.stringify(k), {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       ws();
       if (s[i] === ",") {
         i++;
@@ -119,7 +125,7 @@ export function parseLeadingDict(text: string): { value: Record<string, PyValue>
   };
   try {
     const v = dict(0);
-    return { value: { ...v }, end: i };
+    return { value: v, end: i };
   } catch (e) {
     if (e instanceof Fail || e instanceof RangeError) return undefined;
     throw e;

@@ -141,6 +141,15 @@ export class LogFollower {
 
   /** Reads everything after what is buffered; true when new bytes arrived. */
   async #read(cur: Open): Promise<boolean> {
+    const { size } = await cur.handle.stat();
+    if (size < cur.offset + cur.buffer.length) {
+      this.#o.logger.warn(
+        { file: this.#o.path, offset: cur.offset, size },
+        "log file shrank: reading it again from the start",
+      );
+      cur.offset = 0;
+      cur.buffer = Buffer.alloc(0);
+    }
     let grew = false;
     for (;;) {
       const chunk = Buffer.alloc(READ_CHUNK);

@@ -4,7 +4,8 @@
 // order, checkpoints after the entries they cover); restricted fields leave as keyed HMACs.
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer, type IncomingMessage } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -160,8 +161,8 @@ for (const target of databaseTargets(process.env)) {
         assert.ok(records.slice(0, at).filter((r) => r.kind === "audit_event").length >= c.tree_size);
         assert.match(c.note, /^rampart\.test\/audit\n\d+\n/);
       }
-      const e0 = entries[0] as { event: { details: { api_key: string } } };
-      const e2 = entries[2] as { event: { details: { api_key: string } } };
+      const e0 = entries[0] as unknown as { event: { details: { api_key: string } } };
+      const e2 = entries[2] as unknown as { event: { details: { api_key: string } } };
       assert.equal(e0.event.details.api_key, hmacValue(KEY, "k0"));
       assert.equal(e0.event.details.api_key, e2.event.details.api_key);
       assert.ok(!records.some((r) => JSON.stringify(r).includes('"k0"')));
