@@ -1,7 +1,7 @@
 // The composition root: builds every service from the validated, frozen Config. The gateway and
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
-import { checkRoleAssignment, LivePolicy } from "./access/index.js";
+import { applyStoredRoleDefinitions, checkRoleAssignment, LivePolicy } from "./access/index.js";
 import {
   type AuditEventInput,
   type AuditLedger,
@@ -17,24 +17,28 @@ import {
   type IdentityService,
   identitySettingsFromConfig,
 } from "./identity/index.js";
-import { type Clock, type Logger, systemClock } from "./kernel/index.js";
-import { KeyRing, loadMasterKey } from "./keys/index.js";
+import { type Clock, type Logger, RampartError, systemClock } from "./kernel/index.js";
+import { KeyRing, KeyService, keySettingsFromConfig, loadMasterKey } from "./keys/index.js";
 import { createLogger } from "./logging.js";
 import { IpFilter, type IpRule } from "./network/index.js";
 import { createPkiService, type PkiService, pkiSettingsFromConfig } from "./pki/index.js";
 import {
+  AccessRepository,
   createIpRuleRepository,
   createLedgerRepository,
   type EphemeralStore,
   IdentityRepository,
+  KeysRepository,
   migrateToLatest,
   openEphemeral,
   openStore,
   PkiRepository,
   type Store,
   TokenRepository,
+  VaultRepository,
 } from "./store/index.js";
 import { createTokenService, type TokenService, tokenSettingsFromConfig } from "./tokens/index.js";
+import { VaultService } from "./vault/index.js";
 
 export interface AppOptions {
   dataDir: string;
@@ -75,6 +79,10 @@ export interface App {
   tokens(): TokenService;
   /** Rampart's CA and service accounts. */
   pki(): PkiService;
+  /** Key versions, data keys, rotation (loaded at open: the master key is checked against the database). */
+  keys(): KeyService;
+  /** Versioned secrets (broker and e-mail credentials), encrypted at rest. */
+  vault(): VaultService;
   readonly startedAt: number;
   close(): Promise<void>;
 }
@@ -95,6 +103,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   let ephemeral: EphemeralStore | undefined;
   let ledger: AuditLedger | undefined;
+  let keyService: KeyService | undefined;
   try {
     await migrateToLatest(store);
     ephemeral = await openEphemeral({
@@ -103,6 +112,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...(opts.ephemeralPrefix ? { prefix: opts.ephemeralPrefix } : {}),
     });
     if (keyring) {
+      // Before anything decrypts: refuses a master key that does not match this database, and sets
+      // the keyring's current version per purpose. Its own events go through `audit` once built.
+      keyService = new KeyService({
+        keyring,
+        store: new KeysRepository(store),
+        clock,
+        settings: keySettingsFromConfig(config),
+        audit: { record: (e) => audit.record(e) },
+      });
+      await keyService.load();
       const auditLog = logger.child({ component: "audit" });
       ledger = await openLedger({
         store: createLedgerRepository(store),
@@ -125,7 +144,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // Without the master key (migrate, config check) nothing audited can happen; events go to the log.
   const audit: AuditRecorder = ledger ?? new LogRecorder(logger.child({ component: "audit" }), clock);
   const eph = ephemeral;
-  const policy = new LivePolicy({ roles: config.roles, routes: config.routes });
+  // Role definitions changed through an approved `role.define` proposal are stored and win over config.
+  const policy = new LivePolicy({
+    roles: applyStoredRoleDefinitions(config.roles, await new AccessRepository(store).listRoleDefinitions()),
+    routes: config.routes,
+  });
   const hasher = opts.hasher ?? new PasswordHasher(hasherOptionsFromConfig(config));
   const loadKeyring = (): KeyRing =>
     keyring ?? new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
@@ -166,6 +189,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   await ipFilter.start();
   let tokens: TokenService | undefined;
   let pki: PkiService | undefined;
+  let vault: VaultService | undefined;
+  const getKeys = (): KeyService => {
+    if (!keyService)
+      throw new RampartError("ERR_KEYS_MASTER_MISSING", "this command was opened without the master key", {
+        status: 500,
+      });
+    return keyService;
+  };
   return {
     config,
     dataDir,
@@ -192,6 +223,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
         logger: logger.child({ component: "tokens" }),
       });
       return tokens;
+    },
+    keys: getKeys,
+    vault() {
+      vault ??= new VaultService({
+        store: new VaultRepository(store),
+        keys: getKeys(),
+        audit,
+        clock,
+        access: policy,
+        approvalRequired: config.vault.approval_required,
+      });
+      return vault;
     },
     pki() {
       pki ??= createPkiService({

@@ -15,7 +15,11 @@ import { installPathGuard } from "./path-guard.js";
 import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
 import { RateLimiter } from "./rate-limit.js";
+import { installReadOnlyGuard } from "./read-only-guard.js";
+import { accessRoutes } from "./routes/access.js";
 import { authRoutes } from "./routes/auth.js";
+import { incidentRoutes, securityFor } from "./routes/incidents.js";
+import { secretsRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { createGatewayServices, type ExtraAuthenticators, type GatewayServices } from "./services.js";
@@ -119,13 +123,18 @@ export async function buildGateway(
   fastify.addHook("onRequest", async (request, reply) => {
     if (request.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
   });
+  const security = securityFor(app);
+  installReadOnlyGuard(fastify, () => security.isReadOnly());
   const services = createGatewayServices(app, opts.authenticators ?? defaultAuthenticators(app), limiter);
   await fastify.register(healthRoutes, { app });
   await fastify.register(jwksRoutes, { tokens: app.tokens() });
   await fastify.register(async (scope) => {
     registerControlRoutes(scope, app, services, [
       ...authRoutes(app),
+      ...accessRoutes(app),
       ...tokenRoutes(app.tokens()),
+      ...secretsRoutes({ vault: app.vault() }),
+      ...incidentRoutes(app, security),
       ...(opts.controlRoutes?.(app) ?? []),
     ]);
   });

@@ -32,8 +32,10 @@ export interface BlockResult {
   readonly reason?: "allow_listed" | "invalid_address" | undefined;
 }
 
-const BLOCKED = "response:blocked";
-const ALLOWED = "response:allowed";
+export const BLOCKED_SET = "response:blocked";
+const BLOCKED = BLOCKED_SET;
+export const ALLOWED_SET = "response:allowed";
+const ALLOWED = ALLOWED_SET;
 const OFFENCES = "response:offences:";
 
 /** IPv4-mapped IPv6 addresses as plain IPv4, so one address has one spelling. */

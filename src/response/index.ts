@@ -6,7 +6,7 @@ export type { ActionOutcome, ActionPorts } from "./actions.js";
 export { describeAction, executeAction, planTargets } from "./actions.js";
 export { identityActionsFrom, tradingActionsFrom } from "./adapters.js";
 export type { AllowEntry, BlocklistSettings, BlockResult } from "./blocklist.js";
-export { IpBlocklist, normaliseIp } from "./blocklist.js";
+export { ALLOWED_SET, BLOCKED_SET, IpBlocklist, normaliseIp } from "./blocklist.js";
 export { actionFailed, actionTimeout, incidentNotFound, incidentTransition } from "./errors.js";
 export { LedgerEvidenceBundler } from "./evidence-bundle.js";
 export { MemoryIncidentStore } from "./memory-store.js";

@@ -4,7 +4,6 @@
 // The access routes are passed to the gateway here until server.ts wires them (then drop the option).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { accessRoutes } from "../../src/gateway/routes/access.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
 const json = { "content-type": "application/json" };
@@ -23,7 +22,6 @@ describe("four-eyes approvals through the gateway", () => {
     r = await startRampart({
       yaml: "approvals:\n  ttl: 900",
       databaseUrl: process.env["RAMPART_TEST_DATABASE_URL"] || undefined,
-      controlRoutes: (app) => [...accessRoutes(app)],
     });
     adele = await createAndLogin(r, "adele", ["system_administrator"]);
     abe = await createAndLogin(r, "abe", ["system_administrator"]);

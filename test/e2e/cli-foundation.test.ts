@@ -24,7 +24,10 @@ test("rampart init twice: the master key is 0600 and unchanged, the second run r
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /created .*master\.key/);
   assert.match(first.stdout, /created .*cert\.pem/);
-  assert.match(first.stdout, /created user admin \(system_administrator\); one-time password, shown only now:\n {2}\S{12,}/);
+  assert.match(
+    first.stdout,
+    /created user admin \(system_administrator\); one-time password, shown only now:\n {2}\S{12,}/,
+  );
   const keyFile = join(dir, "master.key");
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   assert.equal(statSync(join(dir, "tls", "key.pem")).mode & 0o777, 0o600);

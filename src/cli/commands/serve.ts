@@ -2,7 +2,13 @@
 // needed, start the bundled demo dashboard on loopback, then the gateway in front of it.
 import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
-import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
+import {
+  type RunningGateway,
+  splitHostPort,
+  startGateway,
+  startSecurity,
+  stopSecurity,
+} from "../../gateway/index.js";
 import type { CliContext } from "../context.js";
 import { initDataDir, prepareServices } from "./init.js";
 import { untilSignal } from "./signals.js";
@@ -29,7 +35,11 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
       demo = await startDemoDashboard({ host, port });
     }
     gateway = await startGateway(app);
+    // Detection reads the ledger as a stream and runs playbooks; after the gateway so a playbook's
+    // effects (blocks, read-only mode) apply to requests at once.
+    await startSecurity(app, { env: ctx.env });
   } catch (e) {
+    await gateway?.close();
     await demo?.close();
     await app.close();
     throw e;
@@ -49,6 +59,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   const signal = await untilSignal();
   app.logger.info({ signal }, "shutting down: finishing in-flight requests");
   await gateway.close();
+  await stopSecurity(app);
   await demo?.close();
   await app.close();
 }

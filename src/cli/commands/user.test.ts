@@ -53,7 +53,7 @@ test("user commands: add, mfa-enroll (codes from the URI log in), list, set-role
     }
     assert.match(
       await h.run(
-        ["user", "add", "Zoë", "--role", "trader", "--role", "risk_manager", "--password-stdin"],
+        ["user", "add", "Zoë", "--role", "trader", "--role", "read_only_analyst", "--password-stdin"],
         "Kestrel-Harbour-93-plume\n",
       ),
       /created user Zoë/,
@@ -63,7 +63,7 @@ test("user commands: add, mfa-enroll (codes from the URI log in), list, set-role
     assert.match(uri, /^otpauth:\/\/totp\/Rampart:Zo%C3%AB\?secret=[A-Z2-7]{32}&issuer=Rampart/);
     const list = await h.run(["user", "list"]);
     assert.match(list, /admin\s+system_administrator\s+active\s+none\s+yes/);
-    assert.match(list, /Zoë\s+risk_manager,trader\s+active\s+totp\s+no/);
+    assert.match(list, /Zoë\s+read_only_analyst,trader\s+active\s+totp\s+no/);
 
     const app2 = await h.ctx.openApp(h.dir);
     try {
@@ -85,6 +85,10 @@ test("user commands: add, mfa-enroll (codes from the URI log in), list, set-role
     assert.match(await h.run(["user", "disable", "Zoë"]), /is disabled/);
     assert.match(await h.run(["user", "enable", "Zoë"]), /is active/);
     assert.match(await h.run(["user", "mfa-reset", "Zoë"]), /removed; 0 session\(s\) revoked/);
+    await assert.rejects(
+      h.run(["user", "set-roles", "Zoë", "--role", "trader", "--role", "risk_manager"]),
+      (e) => (e as { code?: string }).code === "ERR_ACCESS_SOD_CONFLICT",
+    );
     await assert.rejects(
       h.run(["user", "add", "x", "--role", "nope"]),
       (e) => (e as { code?: string }).code === "ERR_IDENTITY_ROLE_UNKNOWN",

@@ -3,29 +3,12 @@
 // which other local users can read in the process list); generated ones are printed once.
 import type { Command } from "commander";
 import type { App } from "../../app.js";
-import { PasswordHasher } from "../../crypto/index.js";
-import {
-  type Actor,
-  createIdentityService,
-  hasherOptionsFromConfig,
-  type IdentityService,
-  identitySettingsFromConfig,
-  type UserSummary,
-} from "../../identity/index.js";
-import { IdentityRepository } from "../../store/index.js";
+import type { Actor, IdentityService, UserSummary } from "../../identity/index.js";
 import type { CliContext } from "../context.js";
 
-/** Until app.ts exposes `identity`, the CLI builds the service from the App's parts. */
+/** The App's identity service (segregation of duties applies to every role assignment). */
 export function identityService(app: App): IdentityService {
-  return createIdentityService({
-    store: new IdentityRepository(app.store),
-    ephemeral: app.ephemeral,
-    hasher: new PasswordHasher(hasherOptionsFromConfig(app.config)),
-    keys: app.keyring(),
-    audit: app.audit,
-    clock: app.clock,
-    settings: identitySettingsFromConfig(app.config),
-  });
+  return app.identity();
 }
 
 /** For `rampart init`: creates `admin` when there are no users and prints its one-time password once. */

@@ -13,9 +13,12 @@ import {
   StreamConsumer,
   watchLedgerIntegrity,
 } from "../../detection/index.js";
+import { ipFilterAsSets } from "../../network/index.js";
 import {
+  ALLOWED_SET,
   type AlertSender,
   allowEntries,
+  BLOCKED_SET,
   type IdentityActions,
   INCIDENT_STATUSES,
   type IncidentActor,
@@ -62,8 +65,14 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   if (have) return have.security;
   const cfg = app.config;
   const log = app.logger.child({ component: "response" });
+  // Blocks land in the IP filter: one list, persisted, shared by every instance, checked first.
   const blocklist = new IpBlocklist({
-    ephemeral: app.ephemeral,
+    ephemeral: ipFilterAsSets(
+      app.ipFilter,
+      app.ephemeral,
+      { blocked: BLOCKED_SET, allowed: ALLOWED_SET },
+      "rampart:response",
+    ),
     clock: app.clock,
     settings: {
       baseMs: cfg.response.block.base_s * 1000,
