@@ -94,16 +94,18 @@ function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…[${s.length - max} more]` : s;
 }
 
-/** The allowed attributes, as short strings or numbers; everything else is dropped. */
-export function pickAttributes(attrs: Record<string, unknown> | undefined): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+/**
+ * The allowed attributes as short strings (as pysystemtrade prints them: an order id 42 and "42"
+ * are the same attribute, so queries need not guess the type); everything else is dropped.
+ */
+export function pickAttributes(attrs: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
   if (!attrs || typeof attrs !== "object") return out;
   for (const k of PST_ATTRIBUTES) {
     if (!Object.hasOwn(attrs, k)) continue;
     const v = attrs[k];
-    if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+    if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") out[k] = String(v);
     else if (typeof v === "string") out[k] = clip(v, MAX_ATTR);
-    else if (typeof v === "boolean") out[k] = String(v);
   }
   return out;
 }
