@@ -18,7 +18,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { buildGateway } from "../../src/gateway/index.js";
 import { startTrading, stopTrading, tradingGate, tradingRoutes } from "../../src/gateway/routes/trading.js";
 import { ManualClock, silentLogger } from "../../src/kernel/index.js";
-import { databaseTargets, randomTag } from "../../src/store/index.js";
+import { databaseTargets, openStore, randomTag } from "../../src/store/index.js";
 import { createAndLogin, type LoggedIn, type Rampart, testHasher } from "./harness.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -138,8 +138,12 @@ async function start(databaseUrl: string | undefined): Promise<Setup> {
       agent.destroy();
       await stopTrading(app);
       await demo.close();
-      if (schema) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(app.store.db);
-      await app.close();
+      await app.close(); // the ledger signs a last checkpoint on close: drop the schema after
+      if (schema) {
+        const s = await openStore({ url: databaseUrl, dataDir, schema });
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(s.db);
+        await s.close();
+      }
       await rm(dataDir, { recursive: true, force: true });
     },
   };
