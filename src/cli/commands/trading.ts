@@ -65,7 +65,8 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
     opts: { dataDir?: string },
     fn: (t: TradingService) => Promise<T>,
   ): Promise<T> => {
-    const app = await ctx.openApp(ctx.dataDir(opts.dataDir), { withoutKeys: true });
+    // With the master key: trading changes are recorded in the audit ledger, not only the log.
+    const app = await ctx.openApp(ctx.dataDir(opts.dataDir));
     const t = cliTradingService(app, ctx);
     try {
       await t.start();
