@@ -13,6 +13,7 @@ import { registerDetectCommands } from "./commands/detect.js";
 import { registerIncidentCommands } from "./commands/incident.js";
 import { registerIngestCommands } from "./commands/ingest.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerIpCommands } from "./commands/ip.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerLaunchCommand } from "./commands/launch.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerIpCommands(program, ctx);
   registerIngestCommands(program, ctx);
   registerKeysCommands(program, ctx);
   registerTokenCommands(program, ctx);

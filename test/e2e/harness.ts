@@ -15,6 +15,8 @@ import { type Clock, ManualClock, silentLogger } from "../../src/kernel/index.js
 import { randomTag } from "../../src/store/index.js";
 
 export interface Rampart {
+  /** What a second instance needs to share this one's installation. */
+  shared?: { dataDir: string; schema: string | undefined; prefix: string; demo: DemoDashboard };
   app: App;
   clock: ManualClock;
   gateway: RunningGateway;
@@ -44,6 +46,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Extra control-API routes (a module's table before the gateway wires it). */
   controlRoutes?: GatewayOptions["controlRoutes"];
+  /** A second instance of the same installation: same data directory, schema, key prefix, upstream. */
+  shareWith?: Rampart;
 }
 
 /** Cheap argon2id for tests only: production config enforces the OWASP minimum. */
@@ -55,9 +59,10 @@ export const testHasher = (): PasswordHasher =>
   });
 
 export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
-  const dataDir = await mkdtemp(join(tmpdir(), "rampart-e2e-"));
-  await initDataDir(dataDir);
-  const demo = await startDemoDashboard({ host: "127.0.0.1", port: 0 });
+  const sharing = opts.shareWith?.shared;
+  const dataDir = sharing?.dataDir ?? (await mkdtemp(join(tmpdir(), "rampart-e2e-")));
+  if (!sharing) await initDataDir(dataDir);
+  const demo = sharing?.demo ?? (await startDemoDashboard({ host: "127.0.0.1", port: 0 }));
   const text = [
     "server:\n  listen: 127.0.0.1:0",
     `upstreams:\n  dashboard: { url: "${demo.url}", timeout_ms: 2000 }`,
@@ -72,7 +77,8 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   if (opts.databaseUrl) env["RAMPART_DATABASE_URL"] = opts.databaseUrl;
   if (opts.redisUrl) env["RAMPART_REDIS_URL"] = opts.redisUrl;
   const config = loadConfig({ fileName: "rampart.yaml", text, env });
-  const schema = opts.databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
+  const schema = sharing ? sharing.schema : opts.databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
+  const prefix = sharing?.prefix ?? `rampart:e2e:${randomTag()}:`;
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(Date.now());
   const app = await createApp({
     dataDir,
@@ -81,7 +87,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     hasher: testHasher(),
     logger: silentLogger,
     ...(schema ? { databaseSchema: schema } : {}),
-    ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
+    ephemeralPrefix: prefix,
   });
   let gateway: RunningGateway;
   try {
@@ -89,13 +95,14 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
   } catch (e) {
     await app.close();
-    await demo.close();
+    if (!sharing) await demo.close();
     throw e;
   }
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
   // node:https, not undici: undici normalises dot segments, and tests must send paths as written.
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
   return {
+    shared: { dataDir, schema, prefix, demo },
     app,
     clock,
     gateway,
@@ -129,6 +136,10 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     async close() {
       await gateway.close();
       agent.destroy();
+      if (sharing) {
+        await app.close();
+        return;
+      }
       await demo.close();
       if (schema) {
         const { sql } = await import("kysely");
