@@ -6,7 +6,7 @@
 // unreachable and the queue full, records are dropped and counted.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -75,6 +75,7 @@ describe("pysystemtrade logs into the ledger through the Python handler", () => 
   let shipperToken: string;
   let traderToken: string;
   let env: Record<string, string>;
+  let caPem: string;
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "rampart-ingest-"));
@@ -140,6 +141,7 @@ describe("pysystemtrade logs into the ledger through the Python handler", () => 
       );
     shipperToken = (await tokens.issue({ userId: shipper.user.id }, { via: "cli" })).token;
     traderToken = (await tokens.issue({ userId: trader.user.id }, { via: "cli" })).token;
+    caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
     env = {
       RAMPART_URL: gateway.url.replace("127.0.0.1", "localhost"),
       RAMPART_CA_FILE: join(dataDir, "tls", "cert.pem"),
@@ -206,7 +208,7 @@ print(json.dumps({"sent": h.sent, "dropped": h.dropped, "rejected": h.rejected})
       strategy_name: "carry",
       instrument_order_id: "42",
     });
-    assert.equal((order?.details["ingested_by"] as { name: string }).name, "log_shipper");
+    assert.equal((order?.details["ingested_by"] as { name: string } | undefined)?.name, "log_shipper");
     assert.equal(order?.details["level"], "INFO");
     assert.equal(stale?.details["level"], "WARNING");
     assert.equal(failed?.event_type, "system");
@@ -250,7 +252,7 @@ print(json.dumps({"elapsed": elapsed, "dropped": h.dropped, "sent": h.sent}))
           port: gateway.port,
           method: "POST",
           path: "/_rampart/v1/ingest/logs",
-          ca: env["RAMPART_CA_FILE"] ? require_ca() : undefined,
+          ca: caPem,
           servername: "localhost",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         },
@@ -265,11 +267,8 @@ print(json.dumps({"elapsed": elapsed, "dropped": h.dropped, "sent": h.sent}))
       req.on("error", rej);
       req.end(data);
     });
-  let caPem: string | undefined;
-  const require_ca = () => caPem;
 
   test("ingestion needs audit:ingest, bounds the batch, and records reported drops", async () => {
-    caPem = await (await import("node:fs/promises")).readFile(join(dataDir, "tls", "cert.pem"), "utf8");
     const rec = { level: "INFO", logger: "x", message: "m" };
     const denied = await post(traderToken, { records: [rec] });
     assert.equal(denied.status, 403);
