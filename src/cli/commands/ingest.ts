@@ -27,6 +27,7 @@ export async function ingestTail(ctx: CliContext, files: string[], o: TailOption
   const minLevel = levelNumber(o.minLevel ?? app.config.audit.ingest.min_level) ?? LOG_LEVELS.INFO;
   const offsets = createFileOffsetRepository(app.store);
   const log = app.logger.child({ component: "ingest" });
+  const accepted = 0;
   const followers = files.map((f) => {
     const path = resolve(f);
     return new LogFollower({
@@ -47,7 +48,9 @@ export async function ingestTail(ctx: CliContext, files: string[], o: TailOption
   try {
     if (o.once) {
       for (const f of followers) total += await f.poll(true);
-      ctx.out(`ingested ${total} record(s) from ${files.length} file(s)`);
+      ctx.out(
+        `read ${total} record(s) from ${files.length} file(s); ${accepted} at or above the level recorded`,
+      );
       return;
     }
     let stop = false;
@@ -63,7 +66,7 @@ export async function ingestTail(ctx: CliContext, files: string[], o: TailOption
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }
-    ctx.out(`ingested ${total} record(s)`);
+    ctx.out(`read ${total} record(s); ${accepted} recorded`);
   } finally {
     for (const f of followers) await f.close();
     await app.close();
