@@ -101,3 +101,51 @@ describe("audit API", () => {
     }
   });
 });
+
+describe("startSinks(app): the composition root's sinks", () => {
+  let r: Rampart;
+  before(async () => {
+    r = await startRampart({
+      yaml: "audit:\n  sinks:\n    - { type: jsonl, name: files, dir: audit-sink, poll_ms: 20 }",
+    });
+  });
+  after(async () => {
+    await r?.close();
+  });
+
+  test("a JSONL sink from config copies the ledger, redacted; a webhook without a secret is refused", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { startSinks } = await import("../../src/audit/index.js");
+    await r.app.audit.record({
+      event_type: "secrets",
+      action: "vault.read",
+      outcome: "success",
+      details: { api_key: "AKIA-SECRET" },
+    });
+    const sinks = startSinks(r.app);
+    const size = await r.app.store.db
+      .selectFrom("audit_entries")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    const deadline = Date.now() + 10_000;
+    while ((sinks.status()[0]?.nextIndex ?? 0) < Number(size.n) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 20));
+    await sinks.stop();
+    const dir = join(r.dataDir, "audit-sink");
+    const text = (await Promise.all((await readdir(dir)).map((f) => readFile(join(dir, f), "utf8")))).join(
+      "",
+    );
+    assert.match(text, /"action":"vault\.read"/);
+    assert.match(text, /"api_key":"hmac-sha256:[0-9a-f]{64}"/);
+    assert.ok(!text.includes("AKIA-SECRET"));
+
+    const { loadConfig } = await import("../../src/config/index.js");
+    const bad = loadConfig({
+      fileName: "rampart.yaml",
+      text: "audit:\n  sinks:\n    - { type: webhook, name: hook, url: 'https://siem.example/in', secret_env: NOT_SET_HERE }",
+      env: {},
+    });
+    assert.throws(() => startSinks({ ...r.app, config: bad }), /ERR_AUDIT_SINK_CONFIG|secret/);
+  });
+});
