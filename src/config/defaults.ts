@@ -13,6 +13,8 @@ export const SEED_ROLES = {
       "approvals:propose",
       "approvals:view",
       "approvals:approve",
+      // Audit ledger (src/audit): read events, checkpoints and proofs; ingest pysystemtrade logs.
+      "audit:*",
     ],
     restrictions: [],
     session_timeout: 3600,
