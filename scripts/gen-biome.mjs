@@ -70,7 +70,8 @@ overrides.push({
 const config = {
   $schema: "./node_modules/@biomejs/biome/configuration_schema.json",
   vcs: { enabled: true, clientKind: "git", useIgnoreFile: true },
-  files: { includes: ["**", "!**/node_modules", "!**/dist", "!**/rampart-data", "!**/*.json"] },
+  // Code only: prose (Markdown) and data (YAML, JSON) keep their authors' formatting.
+  files: { includes: ["**/*.ts", "**/*.mjs", "**/*.js", "!**/node_modules", "!**/dist", "!**/rampart-data"] },
   formatter: { enabled: true, indentStyle: "space", indentWidth: 2, lineWidth: 110 },
   javascript: { formatter: { quoteStyle: "double", trailingCommas: "all", semicolons: "always" } },
   linter: {
@@ -85,3 +86,7 @@ const config = {
   overrides,
 };
 writeFileSync(new URL("../biome.json", import.meta.url), `${JSON.stringify(config, null, 2)}\n`);
+// Biome checks its own configuration file's formatting too.
+(await import("node:child_process")).execFileSync("npx", ["biome", "format", "--write", "biome.json"], {
+  stdio: "ignore",
+});

@@ -38,6 +38,7 @@ import {
   VaultRepository,
 } from "./store/index.js";
 import { createTokenService, type TokenService, tokenSettingsFromConfig } from "./tokens/index.js";
+import { watchLedgerHealth } from "./trading/index.js";
 import { VaultService } from "./vault/index.js";
 
 export interface AppOptions {
@@ -67,6 +68,12 @@ export interface App {
   /** Throws ERR_KEYS_MASTER_MISSING when opened withoutKeys or before `rampart init`. */
   keyring(): KeyRing;
   readonly audit: AuditRecorder;
+  /**
+   * What to do when the ledger has been failing longer than trading.on_audit_failure_after (the
+   * gateway sets it to halt or reduce trading through the adapters: an unaudited system must not
+   * keep trading).
+   */
+  onLedgerUnavailable(handler: (info: { since: number; failingForMs: number }) => Promise<void> | void): void;
   /** The ledger itself (proofs, checkpoints); undefined when opened withoutKeys. */
   readonly ledger: AuditLedger | undefined;
   /** IP allow/block lists (config + run-time entries shared by every instance). */
@@ -142,7 +149,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
     throw e;
   }
   // Without the master key (migrate, config check) nothing audited can happen; events go to the log.
-  const audit: AuditRecorder = ledger ?? new LogRecorder(logger.child({ component: "audit" }), clock);
+  let ledgerDown: ((info: { since: number; failingForMs: number }) => Promise<void> | void) | undefined;
+  const watch = ledger
+    ? watchLedgerHealth(ledger, (info) => ledgerDown?.(info), {
+        clock,
+        afterMs: config.trading.on_audit_failure_after * 1000,
+        logger: logger.child({ component: "ledger-health" }),
+      })
+    : undefined;
+  const audit: AuditRecorder =
+    watch?.recorder ?? new LogRecorder(logger.child({ component: "audit" }), clock);
   const eph = ephemeral;
   // Role definitions changed through an approved `role.define` proposal are stored and win over config.
   const policy = new LivePolicy({
@@ -206,6 +222,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ephemeral: eph,
     keyring: loadKeyring,
     audit,
+    onLedgerUnavailable(handler) {
+      ledgerDown = handler;
+    },
     ledger,
     ipFilter,
     policy,
@@ -249,6 +268,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     startedAt: clock.now(),
     async close() {
+      watch?.stop();
       await tokens?.close();
       await ipFilter.stop();
       await ledger?.close();

@@ -72,7 +72,26 @@ export const PYSYSTEMTRADE_ROUTES = [
   { method: "GET", path: "/reconcile", upstream: "dashboard", action: "data:read_positions" },
   { method: "GET", path: "/risk", upstream: "dashboard", action: "reports:view_standard" },
   { method: "GET", path: "/rolls", upstream: "dashboard", action: "reports:view_standard" },
-  { method: "POST", path: "/rolls", upstream: "dashboard", action: "trading:modify_roll_state" },
+  {
+    method: "POST",
+    path: "/rolls",
+    upstream: "dashboard",
+    action: "trading:modify_roll_state",
+    // dashboard/app.py reads these three form fields; anything else is refused before it is proxied.
+    input: {
+      content_types: ["application/x-www-form-urlencoded"],
+      fields: {
+        instrument: { type: "string", required: true, pattern: "^[A-Za-z0-9_]{1,40}$" },
+        state: {
+          type: "string",
+          required: true,
+          enum: ["No_Roll", "Passive", "Force", "Force_Outright", "Roll_Adjusted", "Close"],
+        },
+        confirmed: { type: "boolean", required: true },
+      },
+      reject_unknown: true,
+    },
+  },
   { method: "GET", path: "/trades", upstream: "dashboard", action: "data:read_positions" },
   { method: "GET", path: "/strategy", upstream: "dashboard", action: "reports:view_standard" },
   { method: "GET", path: "/static/*", upstream: "dashboard", action: "reports:view_standard" },

@@ -98,6 +98,22 @@ function crossCheck(fileName: string, c: Config): void {
     throw new ConfigError(`${fileName}: ${path}: ${msg}`);
   };
   c.routes.forEach((r, i) => {
+    for (const [where, fields] of [
+      ["fields", r.input?.fields],
+      ["query", r.input?.query],
+    ] as const) {
+      for (const [name, f] of Object.entries(fields ?? {})) {
+        if (!f.pattern) continue;
+        try {
+          new RegExp(f.pattern, "u");
+        } catch {
+          fail(
+            `routes[${i}].input.${where}.${name}.pattern`,
+            `expected a regular expression, got ${show(f.pattern)}`,
+          );
+        }
+      }
+    }
     if (!(r.upstream in c.upstreams))
       fail(
         `routes[${i}].upstream`,

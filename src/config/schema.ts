@@ -38,6 +38,39 @@ export const RoleSchema = Obj({
   session_timeout: Seconds(60),
 });
 
+/** One input field of a route: form field, JSON property or query parameter. */
+export const InputFieldSchema = Obj({
+  type: Type.Union([Type.Literal("string"), Type.Literal("boolean"), Type.Literal("integer")], {
+    expected: '"string", "boolean" or "integer"',
+  }),
+  required: Type.Optional(Type.Boolean()),
+  /** Strings: a regular expression the whole value must match (anchor it). */
+  pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  enum: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  max_length: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+  minimum: Type.Optional(Type.Integer()),
+  maximum: Type.Optional(Type.Integer()),
+});
+
+/** What a route accepts; a request that does not match is refused with 400 before it is proxied. */
+export const RouteInputSchema = Obj({
+  /** Body content types accepted (form and JSON bodies are validated against `fields`). */
+  content_types: Type.Optional(
+    Type.Array(
+      Type.Union([Type.Literal("application/x-www-form-urlencoded"), Type.Literal("application/json")]),
+      { minItems: 1 },
+    ),
+  ),
+  fields: Type.Optional(
+    Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$" }), InputFieldSchema),
+  ),
+  query: Type.Optional(
+    Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,63}$" }), InputFieldSchema),
+  ),
+  /** Refuse fields not listed (default true: unknown fields are an injection surface). */
+  reject_unknown: Type.Optional(Type.Boolean()),
+});
+
 export const RouteSchema = Obj({
   method: Type.Union(
     ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].map((m) => Type.Literal(m)),
@@ -50,6 +83,7 @@ export const RouteSchema = Obj({
   upstream: Type.String({ minLength: 1 }),
   action: Action,
   reduces_risk: Type.Optional(Type.Boolean()),
+  input: Type.Optional(RouteInputSchema),
 });
 
 const SinkCommon = {

@@ -6,23 +6,28 @@
 import type { FastifyInstance } from "fastify";
 import type { App } from "../app.js";
 import { RampartError } from "../kernel/index.js";
+import { compileInputValidator } from "./input-validation.js";
 import type { UpstreamProxy } from "./proxy.js";
+import type { TradingGate } from "./routes/trading.js";
 import type { GatewayServices } from "./services.js";
 
 export interface ProxiedRoutesOptions {
   app: App;
   proxy: UpstreamProxy;
   services: GatewayServices;
+  /** Trading state: refuses trading:* routes while HALTED (or REDUCING unless reduces_risk). */
+  gate?: TradingGate;
 }
 
 export async function proxiedRoutes(scope: FastifyInstance, opts: ProxiedRoutesOptions): Promise<void> {
-  const { app, proxy, services } = opts;
+  const { app, proxy, services, gate } = opts;
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   for (const route of app.config.routes) {
     const resource = `${route.method} ${route.path}`;
     const eventType = route.action.startsWith("trading:") ? "trading" : "data_access";
+    const validate = compileInputValidator(route);
     scope.route({
       method: route.method,
       url: route.path,
@@ -48,6 +53,8 @@ export async function proxiedRoutes(scope: FastifyInstance, opts: ProxiedRoutesO
           });
         services.checkCsrf(request, principal);
         await services.authorize(request, principal, route.action);
+        gate?.check(route.action, route, request);
+        const input = validate?.(request);
         await app.audit.record({
           event_type: eventType,
           action: "gateway.proxy",
@@ -57,7 +64,12 @@ export async function proxiedRoutes(scope: FastifyInstance, opts: ProxiedRoutesO
           ip_address: request.ip,
           resource,
           request_id: request.id,
-          details: { route_action: route.action, path: request.url.split("?")[0], via: principal.via },
+          details: {
+            route_action: route.action,
+            path: request.url.split("?")[0],
+            via: principal.via,
+            ...(input && Object.keys(input).length > 0 ? { form: input } : {}),
+          },
         });
         return proxy.forward(
           route.upstream,

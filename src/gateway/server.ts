@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { App } from "../app.js";
 import { uuid } from "../crypto/index.js";
 import { RampartError } from "../kernel/index.js";
+import { auditFailureAction } from "../trading/index.js";
 import { type ControlRoute, registerControlRoutes } from "./control.js";
 import { healthRoutes } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
@@ -17,10 +18,19 @@ import { UpstreamProxy } from "./proxy.js";
 import { RateLimiter } from "./rate-limit.js";
 import { installReadOnlyGuard } from "./read-only-guard.js";
 import { accessRoutes } from "./routes/access.js";
+import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { incidentRoutes, securityFor } from "./routes/incidents.js";
 import { secretsRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import {
+  startTrading,
+  stopTrading,
+  type TradingWiring,
+  tradingFor,
+  tradingGate,
+  tradingRoutes,
+} from "./routes/trading.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { createGatewayServices, type ExtraAuthenticators, type GatewayServices } from "./services.js";
 
@@ -31,6 +41,8 @@ export interface GatewayOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Bearer-token and client-certificate authentication, when those modules are wired. */
   authenticators?: ExtraAuthenticators;
+  /** Actuator key and child environment for the trading adapters (serve passes them from its env). */
+  trading?: TradingWiring;
   /** More control-API routes (each module's table). */
   controlRoutes?: (app: App) => ControlRoute[];
 }
@@ -123,6 +135,14 @@ export async function buildGateway(
   fastify.addHook("onRequest", async (request, reply) => {
     if (request.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
   });
+  // Trading first: its state must be loaded before any trading route is served (the gate fails
+  // closed until then), and incident response uses the same service.
+  const trading = opts.trading ?? {};
+  await startTrading(app, trading);
+  fastify.addHook("onClose", async () => stopTrading(app));
+  app.onLedgerUnavailable(
+    auditFailureAction(tradingFor(app, trading), config.trading.on_audit_failure, app.logger),
+  );
   const security = securityFor(app);
   installReadOnlyGuard(fastify, () => security.isReadOnly());
   const services = createGatewayServices(app, opts.authenticators ?? defaultAuthenticators(app), limiter);
@@ -132,13 +152,15 @@ export async function buildGateway(
     registerControlRoutes(scope, app, services, [
       ...authRoutes(app),
       ...accessRoutes(app),
+      ...auditRoutes(app),
       ...tokenRoutes(app.tokens()),
       ...secretsRoutes({ vault: app.vault() }),
       ...incidentRoutes(app, security),
+      ...tradingRoutes(app, trading),
       ...(opts.controlRoutes?.(app) ?? []),
     ]);
   });
-  await fastify.register(proxiedRoutes, { app, proxy, services });
+  await fastify.register(proxiedRoutes, { app, proxy, services, gate: tradingGate(app, trading) });
   fastify.addHook("onClose", async () => proxy.close());
   return { fastify, proxy, services };
 }

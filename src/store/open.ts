@@ -59,6 +59,30 @@ function openSqlite(file: string, busyTimeoutMs: number): SqliteDatabase.Databas
   }
 }
 
+/**
+ * Kysely prepares every query anew; SQLite statement compilation then costs more than running
+ * the query. Cache prepared statements by SQL text (bounded), skipping one that is mid-iteration
+ * (a streamed query), since a better-sqlite3 statement cannot be re-entered while busy.
+ */
+function withStatementCache(db: SqliteDatabase.Database, limit = 512): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== "prepare") return Reflect.get(target, prop, receiver);
+      return (sqlText: string) => {
+        const cached = cache.get(sqlText);
+        if (cached && !cached.busy) return cached;
+        const stmt = target.prepare(sqlText);
+        if (!cached) {
+          if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+          cache.set(sqlText, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
+}
+
 /** int8 as a JS number (timestamps, counters, count(*)); values beyond 2^53 are refused, not rounded. */
 function parseInt8(text: string): number {
   const n = Number(text);
@@ -129,7 +153,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   } else {
     const file = sqliteFile(options.url, options.dataDir);
     const database = openSqlite(file, options.busyTimeoutMs ?? 5000);
-    db = new Kysely<Database>({ dialect: guardDialect(new SqliteDialect({ database }), "sqlite") });
+    db = new Kysely<Database>({
+      dialect: guardDialect(new SqliteDialect({ database: withStatementCache(database) }), "sqlite"),
+    });
   }
   let closed: Promise<void> | undefined;
   let schema: string | undefined;

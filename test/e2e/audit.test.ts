@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { verifyConsistency, verifyInclusion } from "../../src/audit/index.js";
-import { auditRoutes } from "../../src/gateway/routes/audit.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
 const h = (s: string): Buffer => Buffer.from(s, "hex");
@@ -14,7 +13,7 @@ describe("audit API", () => {
   let admin: LoggedIn;
   let trader: LoggedIn;
   before(async () => {
-    r = await startRampart({ controlRoutes: (app) => auditRoutes(app) });
+    r = await startRampart();
     admin = await createAndLogin(r, "aud_admin", ["system_administrator"]);
     trader = await createAndLogin(r, "aud_trader", ["trader"]);
   });

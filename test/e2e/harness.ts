@@ -141,6 +141,8 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
         return;
       }
       await demo.close();
+      // The ledger writes its final checkpoint on close: before the schema goes.
+      await app.ledger?.close();
       if (schema) {
         const { sql } = await import("kysely");
         await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(app.store.db);

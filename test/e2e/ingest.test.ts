@@ -18,7 +18,6 @@ import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
-import { auditRoutes } from "../../src/gateway/routes/audit.js";
 import { silentLogger, systemClock } from "../../src/kernel/index.js";
 import { createPkiService, pkiSettingsFromConfig } from "../../src/pki/index.js";
 import {
@@ -125,7 +124,6 @@ describe("pysystemtrade logs into the ledger through the Python handler", () => 
       authenticators: {
         bearer: (authorization, request) => tokens.authenticateBearer(authorization, request.ip, request.id),
       },
-      controlRoutes: (a) => auditRoutes(a),
     });
     const shipper = await app
       .identity()

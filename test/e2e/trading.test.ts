@@ -16,7 +16,7 @@ import { createApp } from "../../src/app.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { buildGateway } from "../../src/gateway/index.js";
-import { startTrading, stopTrading, tradingGate, tradingRoutes } from "../../src/gateway/routes/trading.js";
+import { stopTrading } from "../../src/gateway/routes/trading.js";
 import { ManualClock, silentLogger } from "../../src/kernel/index.js";
 import { databaseTargets, openStore, randomTag } from "../../src/store/index.js";
 import { createAndLogin, type LoggedIn, type Rampart, testHasher } from "./harness.js";
@@ -80,14 +80,9 @@ async function start(databaseUrl: string | undefined): Promise<Setup> {
       FAKE_PYSYSTEMTRADE_DB: fakeDb,
     },
   };
-  await startTrading(app, wiring);
-  const { fastify } = await buildGateway(app, { controlRoutes: (a) => tradingRoutes(a, wiring) });
-  const gate = tradingGate(app, wiring);
-  const routes = new Map(app.config.routes.map((r) => [`${r.method} ${r.path}`, r]));
-  fastify.addHook("preHandler", async (request) => {
-    const route = routes.get(`${request.method} ${request.routeOptions.url}`);
-    if (route) gate.check(route.action, route, request);
-  });
+  // The gateway starts trading with this wiring, registers its routes and gates trading:* routes
+  // after authorisation.
+  const { fastify } = await buildGateway(app, { trading: wiring });
   await fastify.listen({ host: "127.0.0.1", port: 0 });
   const port = (fastify.server.address() as { port: number }).port;
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");

@@ -2,6 +2,7 @@
 // needed, start the bundled demo dashboard on loopback, then the gateway in front of it.
 import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
+import { startSinks } from "../../audit/index.js";
 import {
   type RunningGateway,
   splitHostPort,
@@ -12,6 +13,7 @@ import {
 import type { CliContext } from "../context.js";
 import { initDataDir, prepareServices } from "./init.js";
 import { untilSignal } from "./signals.js";
+import { childEnvironment } from "./trading.js";
 
 interface ServeOptions {
   dataDir?: string;
@@ -29,16 +31,22 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   if (withDemo) await prepareServices(app, ctx);
   let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
   let gateway: RunningGateway | undefined;
+  let sinks: ReturnType<typeof startSinks> | undefined;
   try {
     if (withDemo && config.demo.enabled) {
       const { host, port } = splitHostPort(config.demo.listen);
       demo = await startDemoDashboard({ host, port });
     }
-    gateway = await startGateway(app);
+    gateway = await startGateway(app, {
+      trading: { keyEnvValue: ctx.env[config.trading.key_env], childEnv: childEnvironment(ctx.env) },
+    });
+    // Sinks copy the ledger (and its checkpoints) off the box, each from its own cursor.
+    sinks = startSinks(app, { env: ctx.env });
     // Detection reads the ledger as a stream and runs playbooks; after the gateway so a playbook's
     // effects (blocks, read-only mode) apply to requests at once.
     await startSecurity(app, { env: ctx.env });
   } catch (e) {
+    await sinks?.stop();
     await gateway?.close();
     await demo?.close();
     await app.close();
@@ -60,6 +68,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   app.logger.info({ signal }, "shutting down: finishing in-flight requests");
   await gateway.close();
   await stopSecurity(app);
+  await sinks?.stop();
   await demo?.close();
   await app.close();
 }
