@@ -2,6 +2,7 @@
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
 import { applyStoredRoleDefinitions, checkRoleAssignment, LivePolicy } from "./access/index.js";
+import { type AccessServices, createAccessServices } from "./app-access.js";
 import {
   type AuditEventInput,
   type AuditLedger,
@@ -86,6 +87,8 @@ export interface App {
   tokens(): TokenService;
   /** Rampart's CA and service accounts. */
   pki(): PkiService;
+  /** Four-eyes approvals, segregation of duties, access reviews. */
+  access(): AccessServices;
   /** Key versions, data keys, rotation (loaded at open: the master key is checked against the database). */
   keys(): KeyService;
   /** Versioned secrets (broker and e-mail credentials), encrypted at rest. */
@@ -206,6 +209,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let tokens: TokenService | undefined;
   let pki: PkiService | undefined;
   let vault: VaultService | undefined;
+  let access: AccessServices | undefined;
+  const getAccess = (): AccessServices => {
+    access ??= createAccessServices({
+      store,
+      config,
+      policy,
+      audit,
+      clock,
+      ephemeral: eph,
+      identity: getIdentity,
+    });
+    return access;
+  };
   const getKeys = (): KeyService => {
     if (!keyService)
       throw new RampartError("ERR_KEYS_MASTER_MISSING", "this command was opened without the master key", {
@@ -243,6 +259,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
       return tokens;
     },
+    access: getAccess,
     keys: getKeys,
     vault() {
       vault ??= new VaultService({
@@ -252,6 +269,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         clock,
         access: policy,
         approvalRequired: config.vault.approval_required,
+        approvals: getAccess().secretReads,
       });
       return vault;
     },

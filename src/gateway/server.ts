@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { App } from "../app.js";
 import { uuid } from "../crypto/index.js";
 import { RampartError } from "../kernel/index.js";
-import { auditFailureAction } from "../trading/index.js";
+import { auditFailureAction, RESUME_APPROVAL_KIND, tradingResumeApprover } from "../trading/index.js";
 import { type ControlRoute, registerControlRoutes } from "./control.js";
 import { healthRoutes } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
@@ -140,6 +140,10 @@ export async function buildGateway(
   const trading = opts.trading ?? {};
   await startTrading(app, trading);
   fastify.addHook("onClose", async () => stopTrading(app));
+  // Resuming trading is always a four-eyes change: the approvals module applies it through trading.
+  const approvals = app.access().approvals;
+  if (!approvals.kinds().includes(RESUME_APPROVAL_KIND))
+    approvals.registerApprover(RESUME_APPROVAL_KIND, tradingResumeApprover(tradingFor(app, trading)));
   app.onLedgerUnavailable(
     auditFailureAction(tradingFor(app, trading), config.trading.on_audit_failure, app.logger),
   );

@@ -7,83 +7,26 @@
 // `role.define` appliers) once per App; until the composition root owns it, the CLI uses it too.
 import { Type } from "@sinclair/typebox";
 import {
-  type AccessReviewDeps,
   type ApprovalActor,
-  type ApprovalService,
   buildMatrix,
-  checkRoleAssignment,
-  createApprovalService,
   explainDecision,
   PROPOSE_ACTION,
   type Proposal,
   type ProposalStatus,
-  type RoleDefinitions,
-  roleDefinitionApprover,
-  type SodRules,
-  userRolesApprover,
   VIEW_ACTION,
 } from "../../access/index.js";
 import type { App } from "../../app.js";
+import type { AccessServices } from "../../app-access.js";
 import { RampartError, UsageError } from "../../kernel/index.js";
-import { AccessRepository } from "../../store/index.js";
 import type { ControlCall, ControlRoute } from "../control.js";
 
 export const AUTHZ_CHECK_ACTION = "system:authz_check";
 
-export interface AccessServices {
-  readonly approvals: ApprovalService;
-  readonly repository: AccessRepository;
-  readonly sodRules: SodRules;
-  /** For identity's `roleAssignmentCheck` and service-account creation. */
-  readonly roleAssignmentCheck: ReturnType<typeof checkRoleAssignment>;
-  readonly review: AccessReviewDeps;
-}
+export type { AccessServices } from "../../app-access.js";
 
-const built = new WeakMap<App, AccessServices>();
-
-/** The access services of an App, built once (appliers registered here are shared by routes and CLI). */
+/** The App's access services (kept for callers that import it from here). */
 export function accessServices(app: App): AccessServices {
-  const existing = built.get(app);
-  if (existing) return existing;
-  const repository = new AccessRepository(app.store);
-  const sodRules = app.config.segregation_of_duties;
-  let roles: RoleDefinitions = app.config.roles;
-  const approvals = createApprovalService({
-    store: repository,
-    policy: app.policy,
-    audit: app.audit,
-    clock: app.clock,
-    settings: { ttlMs: app.config.approvals.ttl * 1000, requiredFor: app.config.approvals.required_for },
-  });
-  approvals.registerApprover(
-    "user.set_roles",
-    userRolesApprover({
-      hasRole: (r) => app.policy.current.hasRole(r),
-      sodRules,
-      setUserRoles: (username, next, actor) => app.identity().setUserRoles(username, next, actor),
-    }),
-  );
-  approvals.registerApprover(
-    "role.define",
-    roleDefinitionApprover({
-      current: () => roles,
-      store: repository,
-      clock: app.clock,
-      replacePolicy: (next) => {
-        app.policy.replace({ roles: next, routes: app.config.routes });
-        roles = next;
-      },
-    }),
-  );
-  const services: AccessServices = {
-    approvals,
-    repository,
-    sodRules,
-    roleAssignmentCheck: checkRoleAssignment(sodRules),
-    review: { store: repository, audit: app.audit, clock: app.clock, sodRules },
-  };
-  built.set(app, services);
-  return services;
+  return app.access();
 }
 
 /** Every distinct RBAC action named by control routes (not "public", "authenticated" or per-request ones). */
