@@ -12,6 +12,7 @@ import { healthRoutes } from "./health.js";
 import { installErrorHandlers } from "./http-errors.js";
 import { installIpGuard } from "./ip-guard.js";
 import { jwksRoutes } from "./jwks.js";
+import { createGatewayMetrics, operationsRoutes } from "./metrics.js";
 import { installPathGuard } from "./path-guard.js";
 import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
@@ -130,8 +131,16 @@ export async function buildGateway(
   installSecurityHeaders(fastify, config);
   installPathGuard(fastify);
   const proxy = new UpstreamProxy(config);
-  installIpGuard(fastify, app);
-  const limiter = new RateLimiter(app, config.rate_limits);
+  const metrics = createGatewayMetrics(app, {
+    tradingState: () => {
+      const state = tradingFor(app, opts.trading ?? {}).effective(["global"]).state;
+      return state === "HALTED" ? 2 : state === "REDUCING" ? 1 : 0;
+    },
+    detectionLag: () => undefined,
+  });
+  metrics.install(fastify);
+  installIpGuard(fastify, app, () => metrics.ipBlocked());
+  const limiter = new RateLimiter(app, config.rate_limits, (scope) => metrics.rateLimited(scope));
   fastify.addHook("onRequest", async (request, reply) => {
     if (request.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
   });
@@ -151,6 +160,7 @@ export async function buildGateway(
   installReadOnlyGuard(fastify, () => security.isReadOnly());
   const services = createGatewayServices(app, opts.authenticators ?? defaultAuthenticators(app), limiter);
   await fastify.register(healthRoutes, { app });
+  await fastify.register(operationsRoutes, { app, services, metrics });
   await fastify.register(jwksRoutes, { tokens: app.tokens() });
   await fastify.register(async (scope) => {
     registerControlRoutes(scope, app, services, [
