@@ -13,6 +13,7 @@ import {
 import type { Config } from "./config/index.js";
 import { PasswordHasher, uuid } from "./crypto/index.js";
 import {
+  CachedIdentityStore,
   createIdentityService,
   hasherOptionsFromConfig,
   type IdentityService,
@@ -172,9 +173,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const loadKeyring = (): KeyRing =>
     keyring ?? new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
   let identity: IdentityService | undefined;
+  // Sessions and users looked up on every request are cached, with invalidation across instances.
+  const identityStore = new CachedIdentityStore(new IdentityRepository(store), {
+    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    now: () => clock.now(),
+  });
+  await identityStore.start();
   const getIdentity = (): IdentityService => {
     identity ??= createIdentityService({
-      store: new IdentityRepository(store),
+      store: identityStore,
       ephemeral: eph,
       hasher,
       keys: loadKeyring(),
@@ -287,6 +294,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     startedAt: clock.now(),
     async close() {
       watch?.stop();
+      await identityStore.stop();
       await tokens?.close();
       await ipFilter.stop();
       await ledger?.close();

@@ -1,5 +1,8 @@
 // Identity: users, argon2id passwords, TOTP + recovery codes, sessions, lockout. The gateway and
 // the CLI use the IdentityService; the store implements the ports.
+
+export type { InvalidationBus } from "./cached-store.js";
+export { CachedIdentityStore } from "./cached-store.js";
 export type { CreatedUser, CreateUserInput } from "./create-user.js";
 export type { ConfirmedEnrollment } from "./enroll-totp.js";
 export { passwordChangeRequired } from "./errors.js";
