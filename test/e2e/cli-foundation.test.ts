@@ -120,3 +120,67 @@ test("rampart serve starts, answers health over TLS 1.3, and exits 0 on SIGTERM"
   child.kill("SIGTERM");
   assert.equal(await exit, 0);
 });
+
+test("serve --workers refuses to run without shared state (Redis)", async () => {
+  const dir = join(tempDir(), "data");
+  assert.equal((await rampart(["init", "--data-dir", dir])).code, 0);
+  const r = await rampart(["serve", "--data-dir", dir, "--workers", "2"], { env: { RAMPART_REDIS_URL: "" } });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--workers needs shared ephemeral state/);
+  const bad = await rampart(["serve", "--data-dir", dir, "--workers", "zero"]);
+  assert.equal(bad.code, 2);
+});
+
+test("serve --workers 2 shares one port across two processes and stops on SIGTERM", {
+  skip: process.env["RAMPART_TEST_REDIS_URL"] ? false : "RAMPART_TEST_REDIS_URL is not set",
+}, async () => {
+  const dir = join(tempDir(), "data");
+  assert.equal((await rampart(["init", "--data-dir", dir])).code, 0);
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn(
+    process.execPath,
+    [...CLI, "serve", "--data-dir", dir, "--listen", `127.0.0.1:${port}`, "--workers", "2"],
+    {
+      env: {
+        ...process.env,
+        RAMPART_REDIS_URL: process.env["RAMPART_TEST_REDIS_URL"] as string,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (/\(2 workers/.test(out)) resolve();
+    });
+    child.on("exit", (c) => reject(new Error(`exited ${c}: ${out}`)));
+    setTimeout(() => reject(new Error(`not listening: ${out}`)), 40_000);
+  });
+  const { request } = await import("node:https");
+  const ca = readFileSync(join(dir, "tls", "cert.pem"));
+  const get = () =>
+    new Promise<number>((resolve, reject) => {
+      request(
+        `https://127.0.0.1:${port}/_rampart/health`,
+        { ca, servername: "localhost", agent: false },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      )
+        .on("error", reject)
+        .end();
+    });
+  const statuses = await Promise.all(Array.from({ length: 8 }, get));
+  assert.deepEqual(statuses, Array(8).fill(200));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  child.kill("SIGTERM");
+  assert.equal(await exit, 0);
+});
