@@ -50,7 +50,7 @@ export function defaultConfig(): Record<string, unknown> {
       routes: [],
     },
     step_up: {
-      actions: ["trading:*", "secrets:read:*", "config:*", "approvals:approve"],
+      actions: ["trading:*", "secrets:read:*", "config:*", "approvals:approve", "tokens:issue"],
       window_seconds: 300,
     },
     segregation_of_duties: [

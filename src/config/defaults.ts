@@ -15,6 +15,8 @@ export const SEED_ROLES = {
       "approvals:approve",
       // Audit ledger (src/audit): read events, checkpoints and proofs; ingest pysystemtrade logs.
       "audit:*",
+      // API tokens (src/tokens): issue, list and revoke tokens for scripts (step-up MFA applies).
+      "tokens:*",
     ],
     restrictions: [],
     session_timeout: 3600,
