@@ -68,6 +68,8 @@ class Rsyslog {
   constructor(
     readonly dir: string,
     readonly port: number,
+    /** RFC 5425: rsyslog's GnuTLS driver with this certificate and key (PEM files). */
+    readonly tls?: { certFile: string; keyFile: string },
   ) {}
   get out(): string {
     return join(this.dir, "out.log");
@@ -77,8 +79,12 @@ class Rsyslog {
     await writeFile(
       conf,
       [
-        `global(workDirectory="${this.dir}" maxMessageSize="64k")`,
-        'module(load="imtcp")',
+        this.tls
+          ? `global(workDirectory="${this.dir}" maxMessageSize="64k" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${this.tls.certFile}" DefaultNetstreamDriverCertFile="${this.tls.certFile}" DefaultNetstreamDriverKeyFile="${this.tls.keyFile}")`
+          : `global(workDirectory="${this.dir}" maxMessageSize="64k")`,
+        this.tls
+          ? 'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.Authmode="anon")'
+          : 'module(load="imtcp")',
         `input(type="imtcp" address="127.0.0.1" port="${this.port}" ruleset="rampart")`,
         'template(name="fields" type="string" string="%syslogfacility%|%syslogseverity%|%app-name%|%msgid%|%structured-data%|%msg%\\n")',
         `ruleset(name="rampart") { action(type="omfile" file="${this.out}" template="fields") }`,
@@ -245,6 +251,59 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     const got = new Set((await rs.lines()).map((l) => l.json.index).filter((i) => i !== undefined));
     for (let i = 0; i < total; i++) assert.ok(got.has(i), `index ${i} reached rsyslog`);
   });
+  const tlsDriver = ["lmnsd_ossl.so", "lmnsd_gtls.so"].some((m) =>
+    ["/usr/lib/x86_64-linux-gnu/rsyslog", "/usr/lib/aarch64-linux-gnu/rsyslog", "/usr/lib/rsyslog"].some(
+      (d) => existsSync(join(d, m)),
+    ),
+  );
+  test("RFC 5425 over TLS: rsyslog (GnuTLS driver) receives every entry; a sink that does not trust its certificate sends nothing", {
+    skip: tlsDriver ? false : "rsyslog's TLS driver (rsyslog-gnutls) is not installed",
+  }, async () => {
+    const tlsDir = await mkdtemp(join(tmpdir(), "rampart-rsyslog-tls-"));
+    const pem = await createDevCertificate();
+    const certFile = join(tlsDir, "cert.pem");
+    const keyFile = join(tlsDir, "key.pem");
+    await writeFile(certFile, pem.certPem);
+    await writeFile(keyFile, pem.keyPem, { mode: 0o600 });
+    const secure = new Rsyslog(tlsDir, await freePort(), { certFile, keyFile });
+    await secure.start();
+    try {
+      const tlsSink = (ca: string) =>
+        createSyslogSink({
+          name: `rsyslog-tls-${ca.length}`,
+          host: "127.0.0.1",
+          port: secure.port,
+          transport: "tls",
+          serverName: "localhost",
+          ca,
+          hostname: "rampart-test",
+        });
+      const other = await createDevCertificate();
+      const untrusting = runner(tlsSink(other.certPem));
+      untrusting.start();
+      await new Promise((r) => setTimeout(r, 500));
+      await untrusting.stop();
+      assert.equal((await secure.lines()).length, 0, "nothing is sent to a server that fails verification");
+
+      const size = await ledger.size();
+      const run = runner(tlsSink(pem.certPem));
+      run.start();
+      await until(
+        async () => (await secure.lines()).filter((l) => l.json.kind === "audit_event").length >= size,
+      );
+      await run.stop();
+      const indexes = (await secure.lines())
+        .filter((l) => l.json.kind === "audit_event")
+        .map((l) => l.json.index);
+      assert.deepEqual(
+        [...new Set(indexes)].sort((a, b) => (a ?? 0) - (b ?? 0)),
+        Array.from({ length: size }, (_, i) => i),
+      );
+    } finally {
+      await secure.stop();
+      await rm(tlsDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("syslog sink over TLS (RFC 5425)", () => {
@@ -317,15 +376,4 @@ describe("syslog sink over TLS (RFC 5425)", () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
-
-  const tlsDriver = ["lmnsd_ossl.so", "lmnsd_gtls.so"].some((m) =>
-    ["/usr/lib/x86_64-linux-gnu/rsyslog", "/usr/lib/aarch64-linux-gnu/rsyslog", "/usr/lib/rsyslog"].some(
-      (d) => existsSync(join(d, m)),
-    ),
-  );
-  test.skip(
-    tlsDriver
-      ? "rsyslog over TLS: to be written against the installed driver"
-      : "rsyslog over TLS: rsyslog's TLS driver (rsyslog-openssl or rsyslog-gnutls) is not installed",
-  );
 });
