@@ -1,0 +1,53 @@
+// Issue 9 through the running system: five wrong passwords for one user raise one
+// authentication_attack incident whose playbook blocks the source address in the IP filter — the
+// next request from it is refused by the gateway's first step — and revokes nothing else.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startSecurity, stopSecurity } from "../../src/gateway/index.js";
+import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
+
+async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("brute force → incident → IP block at the gateway", () => {
+  let r: Rampart;
+  let victim: LoggedIn;
+  before(async () => {
+    r = await startRampart();
+    victim = await createAndLogin(r, "vera", ["trader"]);
+    await startSecurity(r.app);
+  });
+  after(async () => {
+    await stopSecurity(r.app);
+    await r?.close();
+  });
+
+  test("five wrong passwords: one incident, the address blocked, the victim's session untouched", async () => {
+    const security = await import("../../src/gateway/routes/incidents.js");
+    const s = security.securityFor(r.app);
+    for (let i = 0; i < 5; i++) {
+      const res = await r.http("POST", "/_rampart/v1/auth/login", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "vera", password: `wrong-password-${i}-xx` }),
+      });
+      assert.equal(res.status, 401);
+    }
+    await until(async () => !r.app.ipFilter.check("127.0.0.1").allowed);
+    const refused = await r.http("GET", "/_rampart/health");
+    assert.equal(refused.status, 403);
+    assert.equal((refused.json() as { error: { code: string } }).error.code, "ERR_NETWORK_IP_BLOCKED");
+    const open = (await s.responder.list({ open: true, limit: 100 })).filter((i) => i.type === "authentication_attack");
+    assert.equal(open.length, 1);
+    const sessions = await r.app
+      .identity()
+      .listOwnSessions(await r.app.identity().validateSession(victim.cookie.split("=")[1]));
+    assert.ok(sessions.length >= 1, "the victim's sessions are not revoked");
+    const rule = r.app.ipFilter.list().find((x) => x.kind === "block" && x.cidr === "127.0.0.1");
+    assert.ok(rule?.expiresAt, "the block expires");
+  });
+});
