@@ -41,7 +41,9 @@ describe("brute force → incident → IP block at the gateway", () => {
     const refused = await r.http("GET", "/_rampart/health");
     assert.equal(refused.status, 403);
     assert.equal((refused.json() as { error: { code: string } }).error.code, "ERR_NETWORK_IP_BLOCKED");
-    const open = (await s.responder.list({ open: true, limit: 100 })).filter((i) => i.type === "authentication_attack");
+    const open = (await s.responder.list({ open: true, limit: 100 })).filter(
+      (i) => i.type === "authentication_attack",
+    );
     assert.equal(open.length, 1);
     const sessions = await r.app
       .identity()
