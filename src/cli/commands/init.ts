@@ -64,9 +64,18 @@ export async function initDataDir(dataDir: string): Promise<InitReport> {
 }
 
 /** Creates what the services need once per installation: the internal CA, then the first admin. */
-export async function prepareServices(app: App, ctx?: CliContext): Promise<void> {
+/**
+ * Creates what the services need once per database: the internal CA, then the first admin (its
+ * one-time password printed once). Idempotent, so `serve` runs it too: a new database (say a
+ * PostgreSQL one after `init` made a SQLite one) starts usable instead of failing.
+ */
+export async function prepareServices(
+  app: App,
+  ctx?: CliContext,
+  opts: { quiet?: boolean } = {},
+): Promise<void> {
   await app.pki().ensureCa();
-  if (ctx && !(await ensureAdminUser(app, ctx)))
+  if (ctx && !(await ensureAdminUser(app, ctx)) && !opts.quiet)
     ctx.out("exists   users (the admin user is only made on a fresh database)");
 }
 

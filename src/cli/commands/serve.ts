@@ -36,6 +36,13 @@ async function servePrimary(ctx: CliContext, opts: ServeOptions, workers: number
     throw new UsageError(
       "--workers needs shared ephemeral state: set ephemeral.redis_url or RAMPART_REDIS_URL (rate limits, revocations and blocks must be seen by every worker)",
     );
+  // Once, before any worker: the CA and the first admin (workers would race to create them).
+  const app = await ctx.openApp(dataDir, { config });
+  try {
+    await prepareServices(app, ctx, { quiet: true });
+  } finally {
+    await app.close();
+  }
   let stopping = false;
   const fork = (id: number) => cluster.fork({ RAMPART_WORKER_ID: String(id) });
   const ids = new Map<number, number>();
@@ -96,7 +103,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   }
   const config = ctx.config(dataDir, { listen: opts.listen });
   const app = await ctx.openApp(dataDir, { config });
-  if (withDemo) await prepareServices(app, ctx);
+  if (!cluster.isWorker) await prepareServices(app, ctx, { quiet: true });
   let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
   let gateway: RunningGateway | undefined;
   let sinks: ReturnType<typeof startSinks> | undefined;
