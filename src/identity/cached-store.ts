@@ -101,6 +101,10 @@ export class CachedIdentityStore implements IdentityStore {
     await this.#invalidate(`user:${id}`);
     return r;
   }
+  async deleteUser(id: UserId): Promise<void> {
+    await this.#inner.deleteUser(id);
+    await this.#invalidate(`user-sessions:${id}`);
+  }
   async touchSession(id: SessionId, now: number): Promise<void> {
     await this.#inner.touchSession(id, now);
     for (const e of this.#sessions.values()) if (e.value.id === id) e.value = { ...e.value, lastSeenAt: now };

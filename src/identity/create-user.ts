@@ -53,13 +53,19 @@ export async function createUser(
     lastLoginAt: null,
   };
   if (!(await deps.store.insertUser(user))) throw userExists();
-  await emit(deps, {
-    action: "user.created",
-    outcome: "success",
-    userId: user.id,
-    ctx: actor,
-    details: { username, roles, generated_password: generated },
-  });
+  try {
+    await emit(deps, {
+      action: "user.created",
+      outcome: "success",
+      userId: user.id,
+      ctx: actor,
+      details: { username, roles, generated_password: generated },
+    });
+  } catch (e) {
+    // Fail-closed: a user the ledger does not know about must not exist.
+    await deps.store.deleteUser(user.id);
+    throw e;
+  }
   const created: CreatedUser = { user: summarize(user, false, now) };
   if (generated) created.oneTimePassword = password;
   return created;

@@ -44,6 +44,8 @@ export interface IdentityStore {
   listUsers(): Promise<UserListing[]>;
   countUsers(): Promise<number>;
   updateUser(id: UserId, patch: UserPatch): Promise<boolean>;
+  /** Undoes an insert whose audit event could not be written (fail-closed); cascades to factors. */
+  deleteUser(id: UserId): Promise<void>;
 
   getTotp(userId: UserId): Promise<TotpFactor | null>;
   /** Stores a pending factor, replacing a pending one; false (and no change) when one is active. */

@@ -105,6 +105,7 @@ for (const target of targets) {
       }
       const ok = await rampart(["user", "list", "--data-dir", join(r.dataDir)], {});
       assert.equal(ok.code, 0, ok.stderr);
+      assert.doesNotMatch(ok.stdout, /fc_new/, "a user the ledger does not record does not exist");
     });
   });
 }

@@ -86,6 +86,10 @@ export class IdentityRepository implements IdentityStore {
     return this.store.db;
   }
 
+  async deleteUser(id: UserId): Promise<void> {
+    await this.db.deleteFrom("users").where("id", "=", id).execute();
+  }
+
   async insertUser(u: User): Promise<boolean> {
     try {
       await this.db
