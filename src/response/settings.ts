@@ -1,5 +1,6 @@
 // Response settings: the `response:` config section plus the seed's incident_types (severity,
 // auto_response, escalation_threshold, containment_actions), which are the default playbooks.
+import { defaultConfig } from "../config/index.js";
 import type { Severity } from "../detection/index.js";
 import type { AllowEntry } from "./blocklist.js";
 import type { AlertChannel } from "./ports.js";
@@ -31,22 +32,8 @@ export interface ResponseConfigSection {
   readonly evidence_dir: string;
 }
 
-export const DEFAULT_RESPONSE: ResponseConfigSection = {
-  dry_run: false,
-  playbooks: {},
-  action_timeout_s: 30,
-  max_attempts: 3,
-  retry_backoff_ms: 1000,
-  escalation_actions: ["notify_management"],
-  block: { base_s: 600, max_s: 86400, remember_s: 30 * 86400 },
-  allow_list: [],
-  notify: {
-    security_team: { url: "", secret_env: "RAMPART_ALERT_WEBHOOK_SECRET" },
-    management: { url: "", secret_env: "RAMPART_ALERT_WEBHOOK_SECRET" },
-    risk_manager: { url: "", secret_env: "RAMPART_ALERT_WEBHOOK_SECRET" },
-  },
-  evidence_dir: "evidence",
-};
+/** The configured defaults (src/config), the one place the seed's response values live. */
+export const DEFAULT_RESPONSE: ResponseConfigSection = defaultConfig()["response"] as ResponseConfigSection;
 
 export interface Playbook {
   readonly type: string;

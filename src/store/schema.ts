@@ -26,7 +26,7 @@ export type Flag = ColumnType<0 | 1, boolean | 0 | 1, boolean | 0 | 1>;
 /** A Flag column with a default, so inserts may omit it (`Generated<Flag>` does not nest). */
 export type FlagWithDefault = ColumnType<0 | 1, boolean | 0 | 1 | undefined, boolean | 0 | 1>;
 
-/** Binary data: written as any Uint8Array, read back as a Buffer (a Uint8Array). */
+/** Binary data: written as a Uint8Array of whatever kind, read back as a Buffer (a Uint8Array). */
 export type Bytes = Uint8Array;
 
 /** Key/value facts about this installation (install id, ...). */

@@ -7,26 +7,14 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { App } from "../../app.js";
-import { accessServices } from "../../gateway/routes/access.js";
 import type { Actor } from "../../identity/index.js";
-import { createPkiService, type PkiService, pkiSettingsFromConfig } from "../../pki/index.js";
-import { PkiRepository } from "../../store/index.js";
+import type { PkiService } from "../../pki/index.js";
 import type { CliContext } from "../context.js";
 import { parseDurationSeconds } from "./duration.js";
 
-/**
- * Until app.ts exposes `pki`, the CLI builds the service from the App's parts, with the access
- * module's segregation-of-duties check on service-account roles.
- */
+/** The App's PKI service (segregation of duties applies to service-account roles). */
 export function pkiService(app: App): PkiService {
-  return createPkiService({
-    store: new PkiRepository(app.store),
-    keys: app.keyring(),
-    audit: app.audit,
-    clock: app.clock,
-    settings: pkiSettingsFromConfig(app.config),
-    checkRoles: accessServices(app).roleAssignmentCheck,
-  });
+  return app.pki();
 }
 
 const DATA_DIR = [

@@ -6,25 +6,14 @@ import type { Command } from "commander";
 import type { App } from "../../app.js";
 import type { Actor } from "../../identity/index.js";
 import { UsageError } from "../../kernel/index.js";
-import { TokenRepository } from "../../store/index.js";
-import { createTokenService, type TokenService, tokenSettingsFromConfig } from "../../tokens/index.js";
+import type { TokenService } from "../../tokens/index.js";
 import type { CliContext } from "../context.js";
 import { parseDurationSeconds } from "./duration.js";
 import { PURPOSE_ROTATIONS } from "./keys.js";
 
-/** Until app.ts exposes `tokens`, the CLI builds the service from the App's parts (started; close it). */
+/** The App's token service, started (signing keys loaded, revocations followed); app.close() stops it. */
 export async function tokenService(app: App): Promise<TokenService> {
-  const s = createTokenService({
-    store: new TokenRepository(app.store),
-    users: app.identity(),
-    policy: app.policy,
-    keys: app.keyring(),
-    broadcast: app.ephemeral,
-    audit: app.audit,
-    clock: app.clock,
-    settings: tokenSettingsFromConfig(app.config),
-    logger: app.logger,
-  });
+  const s = app.tokens();
   await s.start();
   return s;
 }
