@@ -20,7 +20,7 @@ import {
   verifyLedgerAndRecord,
 } from "../detection/index.js";
 import { ManualClock } from "../kernel/index.js";
-import { databaseTargets } from "../store/index.js";
+import { allowLedgerTampering, databaseTargets } from "../store/index.js";
 import { MemoryIncidentStore } from "./memory-store.js";
 import { Responder } from "./responder.js";
 import { INCIDENT_TYPES, type Loop, openLoop, responseSettings, severities } from "./testing.js";
@@ -212,6 +212,7 @@ for (const target of databaseTargets(process.env)) {
       await l.settle();
       assert.equal((await l.incidents.list({ limit: 10 })).length, 0);
 
+      await allowLedgerTampering(l.ts.store); // the ledger's tables refuse UPDATE until then
       await sql`update audit_entries set event = replace(event, '"n":7', '"n":8') where idx = 7`.execute(
         l.ts.store.db,
       );

@@ -50,6 +50,7 @@ export { VaultRepository } from "./repos/vault.js";
 export type { Bytes, CoreTables, Database, Flag, FlagWithDefault, MetaTable, Millis } from "./schema.js";
 export type { DatabaseTarget, EphemeralTarget, TestStore } from "./testing.js";
 export {
+  allowLedgerTampering,
   databaseTargets,
   ephemeralTargets,
   openTestEphemeral,

@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import type { DatabaseDialect } from "../kernel/index.js";
 import { type EphemeralStore, type MemoryBackend, openEphemeral } from "./kv/index.js";
 import { migrateToLatest } from "./migrate.js";
+import { LEDGER_TABLES } from "./migrations/0011_ledger_append_only.js";
 import { openStore, type Store } from "./open.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -65,6 +66,24 @@ export async function openTestStore(
       return disposed;
     },
   };
+}
+
+/**
+ * Drops the triggers that make the ledger's tables refuse UPDATE and DELETE (migration 0011), for a
+ * test that tampers with a stored ledger on purpose to show that verification catches it. Anyone
+ * with write access to the database can do the same, which is why the triggers only stop mistakes
+ * and verification is what catches tampering.
+ */
+export async function allowLedgerTampering(store: Store): Promise<void> {
+  for (const table of LEDGER_TABLES) {
+    if (store.dialect === "sqlite") {
+      await sql.raw(`drop trigger if exists ${table}_no_update`).execute(store.db);
+      await sql.raw(`drop trigger if exists ${table}_no_delete`).execute(store.db);
+    } else {
+      await sql.raw(`drop trigger if exists ${table}_append_only on ${table}`).execute(store.db);
+      await sql.raw(`drop trigger if exists ${table}_no_truncate on ${table}`).execute(store.db);
+    }
+  }
 }
 
 export interface EphemeralTarget {

@@ -9,7 +9,7 @@ import { sql } from "kysely";
 import { AuditLedger, LedgerSigningKey, verifyInclusion } from "../../audit/index.js";
 import { generateEd25519 } from "../../crypto/index.js";
 import { ManualClock } from "../../kernel/index.js";
-import { createLedgerRepository, openTestStore } from "../../store/index.js";
+import { allowLedgerTampering, createLedgerRepository, openTestStore } from "../../store/index.js";
 import { auditCheckpoint, auditExport, auditProof, auditVerify } from "./audit.js";
 
 const ts = await openTestStore({ url: undefined });
@@ -60,6 +60,8 @@ test("verify, checkpoint, proof and export answer with exit codes and parseable 
   const ve = await auditVerify({ exportDir: out, againstFile: cpFile });
   assert.equal(ve.exitCode, 0, ve.output);
 
+  // Tampering as someone with write access to the database would: the append-only triggers first.
+  await allowLedgerTampering(ts.store);
   await sql`update audit_entries set event = replace(event, '"i":3}', '"i":4}') where idx = 3`.execute(
     ts.store.db,
   );

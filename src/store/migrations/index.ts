@@ -35,6 +35,7 @@ import { trading } from "./0007_trading.js";
 import { auditSinks } from "./0008_audit_sinks.js";
 import { detection } from "./0009_detection.js";
 import { network } from "./0010_network.js";
+import { ledgerAppendOnly } from "./0011_ledger_append_only.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -51,4 +52,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: StoreM
   ["0008_audit_sinks", auditSinks],
   ["0009_detection", detection],
   ["0010_network", network],
+  ["0011_ledger_append_only", ledgerAppendOnly],
 ];
