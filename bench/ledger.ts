@@ -1,9 +1,12 @@
 // Audit ledger figures, each beside a baseline measured in the same run (PERF-LIMITS.md):
 //  - durable appends/s with 1, 16 and 256 concurrent writers (SQLite; PostgreSQL when
 //    RAMPART_TEST_DATABASE_URL is set) vs a raw better-sqlite3 transaction-of-100 insert rate;
-//  - verification entries/s over 1,000,000 entries vs the raw SHA-256 rate (256 B);
+//  - verification entries/s over 1,000,000 entries vs the raw SHA-256 rate (256 B): in parallel
+//    chunks on worker threads (as `rampart audit verify` runs it), and on one thread;
 //  - inclusion-proof latency at 1,000,000 entries vs a raw better-sqlite3 point lookup.
-// Run: node --import tsx bench/ledger.ts [--entries N]   (prints one JSON line per figure)
+// Run: node --import tsx bench/ledger.ts [--entries N] [--only verify] [--verify-runs N]
+//   (prints one JSON line per figure; `--only verify` skips the append and proof figures, and
+//   `--verify-runs N` repeats the verification figures N times, the machine being noisy)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +15,7 @@ import {
   AuditLedger,
   CompactRange,
   canonicalAt,
+  DEFAULT_CHUNK_SIZE,
   inclusionProof,
   type LedgerRow,
   leafHashOf,
@@ -27,14 +31,21 @@ import { sha256, uuid } from "../src/crypto/index.js";
 import { systemClock } from "../src/kernel/index.js";
 import {
   createLedgerRepository,
+  defaultVerifyWorkers,
   migrateToLatest,
   openStore,
   randomTag,
   type Store,
 } from "../src/store/index.js";
 
-const argEntries = process.argv.indexOf("--entries");
-const VERIFY_ENTRIES = argEntries > 0 ? Number(process.argv[argEntries + 1]) : 1_000_000;
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const VERIFY_ENTRIES = Number(arg("--entries") ?? 1_000_000);
+const ONLY = arg("--only");
+if (ONLY !== undefined && ONLY !== "verify") throw new Error("--only takes: verify");
+const VERIFY_RUNS = Number(arg("--verify-runs") ?? 1);
 const emit = (o: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 };
@@ -114,14 +125,16 @@ async function appendRate(url: string | undefined, writers: number, total: numbe
 async function main(): Promise<void> {
   const sha = shaRate();
   emit({ figure: "baseline_sha256_256B_per_s", value: round(sha) });
-  const raw = rawSqliteTx100Rate();
-  emit({ figure: "baseline_sqlite_tx100_inserts_per_s", value: round(raw.rate) });
-  emit({ figure: "baseline_sqlite_point_lookup_us", value: round(raw.pointLookupUs, 2) });
+  const raw = ONLY === "verify" ? undefined : rawSqliteTx100Rate();
+  if (raw) {
+    emit({ figure: "baseline_sqlite_tx100_inserts_per_s", value: round(raw.rate) });
+    emit({ figure: "baseline_sqlite_point_lookup_us", value: round(raw.pointLookupUs, 2) });
+  }
 
   const targets: Array<[string, string | undefined]> = [["sqlite", undefined]];
   const pg = process.env["RAMPART_TEST_DATABASE_URL"];
   if (pg) targets.push(["postgres", pg]);
-  for (const [dialect, url] of targets) {
+  for (const [dialect, url] of raw ? targets : []) {
     for (const writers of [1, 16, 256]) {
       const total = writers === 1 ? 2_000 : 40_000;
       const rate = await appendRate(url, writers, total);
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
         writers,
         value: round(rate),
         baseline: "sqlite_tx100_inserts_per_s",
-        ratio: round(rate / raw.rate, 3),
+        ratio: round(rate / (raw?.rate ?? Number.NaN), 3),
         target: writers > 1 && dialect === "sqlite" ? ">= 20000" : undefined,
       });
     }
@@ -189,20 +202,31 @@ async function main(): Promise<void> {
     value: round(VERIFY_ENTRIES / ((performance.now() - tFill) / 1000)),
   });
 
-  const tv = performance.now();
-  const report = await verifyLedger(repo, { publicKey: signer });
-  const vs = (performance.now() - tv) / 1000;
-  if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.problem)}`);
-  emit({
-    figure: "verify_entries_per_s",
-    entries: report.size,
-    seconds: round(vs, 2),
-    value: round(report.size / vs),
-    baseline: "sha256_256B_per_s",
-    ratio: round(report.size / vs / sha, 3),
-    target: "1M in < 5 s",
-  });
-  // The limit verification approaches: reading the entries alone, and hashing them alone.
+  // Verification as `rampart audit verify` runs it: chunks of 2^16 entries on worker threads that
+  // each read their chunks from the database; then the same on this thread alone, for comparison.
+  const workers = defaultVerifyWorkers();
+  let report: Awaited<ReturnType<typeof verifyLedger>> | undefined;
+  for (let run = 0; run < VERIFY_RUNS; run++) {
+    for (const parallel of [true, false]) {
+      const tv = performance.now();
+      report = await verifyLedger(repo, { publicKey: signer, parallel });
+      const vs = (performance.now() - tv) / 1000;
+      if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.problem)}`);
+      emit({
+        figure: parallel ? "verify_entries_per_s" : "verify_one_thread_entries_per_s",
+        entries: report.size,
+        seconds: round(vs, 2),
+        value: round(report.size / vs),
+        ...(parallel ? { workers, chunk_size: DEFAULT_CHUNK_SIZE } : {}),
+        baseline: "sha256_256B_per_s",
+        ratio: round(report.size / vs / sha, 3),
+        target: parallel ? "1M in < 5 s" : undefined,
+      });
+    }
+  }
+  if (!report) throw new Error("--verify-runs must be at least 1");
+  // The limit verification approaches: reading the entries alone (on this thread, as the one-thread
+  // pass reads them), and hashing them alone (the baseline).
   const tr = performance.now();
   let readCount = 0;
   let bytes = 0;
@@ -218,6 +242,10 @@ async function main(): Promise<void> {
     value: round(readCount / rs),
     avg_event_bytes: round(bytes / readCount),
   });
+  if (!raw) {
+    await dispose();
+    return;
+  }
 
   const size = report.size;
   const root = await rootAt(repo, size);

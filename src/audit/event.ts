@@ -5,7 +5,8 @@
 // a moved or swapped row is caught at the exact index, not only as a different root.
 import jcsModule from "canonicalize";
 import { invalidEvent } from "./errors.js";
-import { hashLeaf } from "./merkle.js";
+import { scanCanonicalEvent } from "./event-scan.js";
+import { hashLeafText } from "./merkle.js";
 import { type AuditEventInput, EVENT_TYPES, type EventType, type Outcome } from "./types.js";
 
 // canonicalize is CommonJS whose typings declare an ES default export; under NodeNext the default
@@ -134,15 +135,25 @@ export function canonicalAt(p: PreparedEvent, index: number): string {
 
 /** SHA-256(0x00 ‖ canonical event), the leaf hash of RFC 9162 §2.1.1. */
 export function leafHashOf(canonical: string): Buffer {
-  return hashLeaf(Buffer.from(canonical, "utf8"));
+  return hashLeafText(canonical);
 }
 
-function keysSorted(v: unknown): boolean {
-  if (v === null || typeof v !== "object") return true;
-  if (Array.isArray(v)) return v.every(keysSorted);
-  const keys = Object.keys(v);
-  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return false;
-  return keys.every((k) => keysSorted((v as Record<string, unknown>)[k]));
+/** Are every object's keys in strictly increasing UTF-16 code-unit order (JCS, RFC 8785 §3.2.3)? */
+function keysSorted(v: object): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === "object" && !keysSorted(x)) return false;
+    return true;
+  }
+  // A loop rather than Object.keys().every(): verification runs this for every entry. JSON.parse
+  // makes plain objects, whose enumerable keys are all their own.
+  let previous: string | undefined;
+  for (const k in v) {
+    if (previous !== undefined && previous >= k) return false;
+    previous = k;
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === "object" && !keysSorted(x)) return false;
+  }
+  return true;
 }
 
 /**
@@ -151,7 +162,11 @@ function keysSorted(v: unknown): boolean {
  * full canonicaliser decides the rest (e.g. integer-like keys, which JSON.parse reorders).
  */
 export function isCanonical(text: string, parsed: unknown): boolean {
-  if (JSON.stringify(parsed) === text && keysSorted(parsed)) return true;
+  if (
+    JSON.stringify(parsed) === text &&
+    (parsed === null || typeof parsed !== "object" || keysSorted(parsed))
+  )
+    return true;
   return canonicalize(parsed) === text;
 }
 
@@ -177,4 +192,26 @@ export function parseStoredEvent(text: string): { event: LedgerEvent; canonical:
   if (e["details"] === null || typeof e["details"] !== "object" || Array.isArray(e["details"]))
     return undefined;
   return { event: e as unknown as LedgerEvent, canonical: isCanonical(text, v) };
+}
+
+/**
+ * Checks one stored entry at position `index`, in the order verification names problems: a valid
+ * event, in canonical form, holding its own index, hashing to the stored leaf hash. Returns the leaf
+ * hash, or the reason the entry is wrong.
+ */
+export function checkStoredEntry(text: string, index: number, storedLeafHash: Uint8Array): Buffer | string {
+  // The scanner answers for ordinary entries; whatever it cannot vouch for takes the full path.
+  let held = typeof text === "string" ? scanCanonicalEvent(text) : undefined;
+  if (held === undefined) {
+    const parsed = parseStoredEvent(text);
+    if (!parsed) return "not a valid event";
+    if (!parsed.canonical) return "not in canonical (RFC 8785) form";
+    held = parsed.event.index;
+  }
+  if (held !== index) return `holds the event of index ${held}: moved`;
+  const leafHash = leafHashOf(text);
+  // A tampered row may hold a leaf hash of another type (SQLite columns are not typed).
+  if (!(storedLeafHash instanceof Uint8Array) || !leafHash.equals(storedLeafHash))
+    return "event does not match its leaf hash: altered";
+  return leafHash;
 }

@@ -11,7 +11,14 @@ export {
 } from "./checkpoint.js";
 export { auditUnavailable, ingestTooLarge, invalidQuery, noSuchEntry } from "./errors.js";
 export type { LedgerEntry, LedgerEvent, PreparedEvent } from "./event.js";
-export { canonicalAt, EVENT_SCHEMA_VERSION, leafHashOf, parseStoredEvent, prepareEvent } from "./event.js";
+export {
+  canonicalAt,
+  checkStoredEntry,
+  EVENT_SCHEMA_VERSION,
+  leafHashOf,
+  parseStoredEvent,
+  prepareEvent,
+} from "./event.js";
 export type { ExportSummary } from "./export.js";
 export { EXPORT_FORMAT, exportLedger, openExport, parsePublicKey } from "./export.js";
 export { isRecordStart, parseLogLines, splitAttributes } from "./ingest/log-line.js";
@@ -38,6 +45,7 @@ export {
   EMPTY_ROOT,
   hashChildren,
   hashLeaf,
+  hashLeafText,
   inclusionRanges,
   rootOfLeaves,
   verifyConsistency,
@@ -79,5 +87,7 @@ export type { WebhookSinkOptions } from "./sinks/webhook.js";
 export { createWebhookSink, SIGNATURE_HEADER, signBody } from "./sinks/webhook.js";
 export type { AuditEventInput, AuditReceipt, AuditRecorder, EventType, Outcome } from "./types.js";
 export { EVENT_TYPES } from "./types.js";
+export type { ChunkResult, ChunkScanner, ChunkSnapshot, ChunkTask, EntryProblem } from "./verify-chunk.js";
+export { ChunkVerifier } from "./verify-chunk.js";
 export type { LedgerSource, VerifyOptions, VerifyProblem, VerifyReport } from "./verify-ledger.js";
-export { describeProblem, verifyLedger } from "./verify-ledger.js";
+export { DEFAULT_CHUNK_SIZE, describeProblem, verifyLedger } from "./verify-ledger.js";

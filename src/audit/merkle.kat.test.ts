@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   CompactRange,
+  decomposeRange,
   EMPTY_ROOT,
   type Hash,
   hashLeaf,
+  hashLeafText,
   type NodeKey,
   type StoredNode,
   verifyConsistency,
@@ -159,6 +161,40 @@ test("leaf hashes and every root of the reference tree match, appending one leaf
     range.append(hashLeaf(hx(l)));
     assert.equal(Buffer.from(range.root()).toString("hex"), ROOTS[i + 1], `root of size ${i + 1}`);
   });
+});
+
+test("leaf hashes of text (0x00 prefixed to the UTF-8 text, no copy) match the reference leaves", () => {
+  // Every reference leaf is ASCII, so its bytes are also its UTF-8 text.
+  LEAVES.forEach((l, i) => {
+    assert.equal(hashLeafText(hx(l).toString("latin1")).toString("hex"), NODES[0]?.[i]);
+  });
+  for (const text of ["é", "日本語", "😀", "\u2028", "\ud800 lone", "x".repeat(70_000)])
+    assert.deepEqual(
+      hashLeafText(text),
+      hashLeaf(Buffer.from(text, "utf8")),
+      JSON.stringify(text.slice(0, 9)),
+    );
+});
+
+test("appending perfect subtrees gives the reference roots, however the tree is cut", () => {
+  for (let size = 1; size <= 8; size++) {
+    for (let start = 0; start < size; start++) {
+      // [0, start) one leaf at a time, then [start, size) as its perfect subtrees.
+      const range = new CompactRange();
+      for (let i = 0; i < start; i++) range.append(hx(NODES[0]?.[i] as string));
+      for (const k of decomposeRange(start, size))
+        range.appendSubtree(k.level, hx(NODES[k.level]?.[k.index] as string));
+      assert.equal(
+        Buffer.from(range.root()).toString("hex"),
+        ROOTS[size],
+        `[0, ${start}) + [${start}, ${size})`,
+      );
+    }
+  }
+  assert.throws(
+    () => new CompactRange(1, [hx(NODES[0]?.[0] as string)]).appendSubtree(1, Buffer.alloc(32)),
+    RangeError,
+  );
 });
 
 test("the interior nodes stored while appending are exactly the reference tree's perfect subtrees", () => {

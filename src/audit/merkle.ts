@@ -1,7 +1,7 @@
 // The Merkle tree of RFC 9162 §2.1 (Certificate Transparency v2, same tree as RFC 6962): hashing,
 // the compact right edge used while appending, proof shapes as leaf ranges, and the verification
 // algorithms of §2.1.3.2 (inclusion) and §2.1.4.2 (consistency). Pure: no storage, no I/O.
-import { sha256 } from "../crypto/index.js";
+import { sha256, sha256PrefixedPair, sha256PrefixedText } from "../crypto/index.js";
 
 export type Hash = Uint8Array;
 
@@ -15,8 +15,9 @@ export interface StoredNode extends NodeKey {
   readonly hash: Hash;
 }
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+const NO_BYTES = new Uint8Array(0);
 export const HASH_BYTES = 32;
 
 /** MTH({}) = SHA-256() — the root of the empty tree. */
@@ -24,12 +25,17 @@ export const EMPTY_ROOT: Hash = sha256();
 
 /** MTH({d}) = SHA-256(0x00 ‖ d). */
 export function hashLeaf(data: Uint8Array): Buffer {
-  return sha256(LEAF_PREFIX, data);
+  return sha256PrefixedPair(LEAF_PREFIX, data, NO_BYTES);
+}
+
+/** MTH({d}) for d = UTF-8(text): the same hash as hashLeaf(Buffer.from(text)), without the copy. */
+export function hashLeafText(text: string): Buffer {
+  return sha256PrefixedText(LEAF_PREFIX, text);
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function hashChildren(left: Hash, right: Hash): Buffer {
-  return sha256(NODE_PREFIX, left, right);
+  return sha256PrefixedPair(NODE_PREFIX, left, right);
 }
 
 /** The largest power of two strictly smaller than n (n ≥ 2). */
@@ -168,6 +174,24 @@ export class CompactRange {
     }
     this.#hashes.push(h);
     this.#size++;
+  }
+
+  /**
+   * Appends the hash of a perfect subtree of 2^level leaves (e.g. a chunk verified elsewhere).
+   * The tree's size must be a multiple of 2^level, so the subtree is aligned as in the full tree.
+   */
+  appendSubtree(level: number, hash: Hash): void {
+    const width = 2 ** level;
+    if (!Number.isInteger(level) || level < 0 || this.#size % width !== 0)
+      throw new RangeError(`a subtree of 2^${level} leaves cannot follow ${this.#size} leaves`);
+    let h = hash;
+    let n = this.#size / width;
+    while (n % 2 === 1) {
+      h = hashChildren(this.#hashes.pop() as Hash, h);
+      n = Math.floor(n / 2);
+    }
+    this.#hashes.push(h);
+    this.#size += width;
   }
 
   root(): Hash {

@@ -3,6 +3,7 @@
 
 import type { Hash, NodeKey, StoredNode } from "./merkle.js";
 import type { EventType, Outcome } from "./types.js";
+import type { ChunkScanner } from "./verify-chunk.js";
 
 /** One ledger row as stored: the canonical event text is what is hashed; the rest is for queries. */
 export interface LedgerRow {
@@ -68,4 +69,6 @@ export interface LedgerStore extends NodeReader {
   readLedgerKey(): Promise<StoredLedgerKey | undefined>;
   /** false when a key already exists (another process created it first). */
   insertLedgerKey(key: StoredLedgerKey): Promise<boolean>;
+  /** Verifies chunks of entries in parallel, each worker reading its own chunk (verify-chunk.ts). */
+  readonly verifyChunks?: ChunkScanner | undefined;
 }

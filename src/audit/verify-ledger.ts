@@ -3,11 +3,17 @@
 // root, the consistency of consecutive checkpoints from the stored interior nodes, and, with
 // `against`, that the ledger extends checkpoints saved elsewhere. Stops at the first problem and
 // names it: an index, or a checkpoint's tree size.
+//
+// The entries are checked in chunks aligned on a power of two (verify-chunk.ts). A source that can
+// verify chunks in parallel (a database: worker threads that each read their own chunk) offers a
+// ChunkScanner; otherwise — an export, a small ledger — one chunk covers the whole ledger and is
+// read here. Either way this function folds the chunks' subtrees into the tree in index order and
+// checks each root where a checkpoint is, so the first problem is named the same in both cases.
 import { type Checkpoint, type NoteVerifierKey, verifyCheckpointNote } from "./checkpoint.js";
-import { leafHashOf, parseStoredEvent } from "./event.js";
-import { CompactRange, type Hash, verifyConsistency } from "./merkle.js";
+import { CompactRange, decomposeRange, foldRange, type Hash, verifyConsistency } from "./merkle.js";
 import type { LedgerLeaf, NodeReader } from "./ports.js";
 import { consistencyProof, rootAt } from "./proofs.js";
+import { type ChunkResult, type ChunkScanner, type ChunkTask, ChunkVerifier } from "./verify-chunk.js";
 
 /** What verification reads: a database (LedgerStore) or an export directory. */
 export interface LedgerSource {
@@ -16,6 +22,8 @@ export interface LedgerSource {
   listCheckpoints(): Promise<ReadonlyArray<{ readonly treeSize: number; readonly note: string }>>;
   /** Stored interior nodes (a database has them; an export does not). */
   readonly readNodes?: NodeReader["readNodes"] | undefined;
+  /** Verifies chunks in parallel, reading the entries itself (a database may offer it). */
+  readonly verifyChunks?: ChunkScanner | undefined;
 }
 
 export type VerifyProblem =
@@ -37,7 +45,13 @@ export interface VerifyOptions {
   readonly publicKey: NoteVerifierKey;
   /** Checkpoint notes saved earlier (e.g. `--against FILE`): the ledger must extend each. */
   readonly against?: readonly string[] | undefined;
+  /** Entries per chunk when the source verifies chunks in parallel: a power of two (default 2^16). */
+  readonly chunkSize?: number | undefined;
+  /** false: read and check every entry here even when the source offers parallel chunks. */
+  readonly parallel?: boolean | undefined;
 }
+
+export const DEFAULT_CHUNK_SIZE = 2 ** 16;
 
 interface Target {
   readonly treeSize: number;
@@ -66,14 +80,39 @@ function checkNote(note: string, key: NoteVerifierKey): Checkpoint | string {
   }
 }
 
+function sameHash(a: Hash, b: Hash): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** Chunks [m, m + chunkSize) over [0, size), each with the target sizes strictly inside it. */
+function planChunks(size: number, chunkSize: number, sizes: readonly number[]): ChunkTask[] {
+  const tasks: ChunkTask[] = [];
+  for (let start = 0; start < size; start += chunkSize) {
+    const end = Math.min(start + chunkSize, size);
+    tasks.push({ start, end, snapshotAt: sizes.filter((k) => k > start && k < end), final: end === size });
+  }
+  return tasks;
+}
+
+/** The one-chunk fallback: every entry read here, in order. */
+async function* scanHere(source: LedgerSource, task: ChunkTask): AsyncIterable<ChunkResult> {
+  const chunk = new ChunkVerifier(task);
+  for await (const leaf of source.readLeaves(task.start, task.end))
+    if (!chunk.push(leaf.index, leaf.leafHash, leaf.canonical)) break;
+  yield chunk.finish();
+}
+
 export async function verifyLedger(source: LedgerSource, options: VerifyOptions): Promise<VerifyReport> {
   const size = await source.size();
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || (chunkSize & (chunkSize - 1)) !== 0)
+    throw new RangeError("chunkSize must be a power of two");
   const edge = new CompactRange();
   let checked = 0;
-  const fail = (problem: VerifyProblem): VerifyReport => ({
+  const fail = (problem: VerifyProblem, rootHash: Hash = edge.root()): VerifyReport => ({
     ok: false,
     size,
-    rootHash: edge.root(),
+    rootHash,
     checkpointsChecked: checked,
     problem,
   });
@@ -110,53 +149,65 @@ export async function verifyLedger(source: LedgerSource, options: VerifyOptions)
     targets.set(t.treeSize, [...(targets.get(t.treeSize) ?? []), t]);
   }
 
-  const checkTargets = (): VerifyReport | undefined => {
-    for (const t of targets.get(edge.size) ?? []) {
-      if (!Buffer.from(edge.root()).equals(Buffer.from(t.root))) {
+  /** Checks every target at `treeSize` against the root the entries give there. */
+  const checkTargets = (treeSize: number, root: Hash): VerifyReport | undefined => {
+    for (const t of targets.get(treeSize) ?? []) {
+      if (!sameHash(root, t.root)) {
         const reason =
           t.kind === "against"
             ? "the ledger's first entries no longer hash to this signed root: history was rewritten"
             : "root hash differs from the entries";
-        return fail({ kind: t.kind, treeSize: t.treeSize, reason });
+        return fail({ kind: t.kind, treeSize: t.treeSize, reason }, root);
       }
       checked++;
     }
     return undefined;
   };
-  const atZero = checkTargets();
+  const atZero = checkTargets(0, edge.root());
   if (atZero) return atZero;
 
-  for await (const leaf of source.readLeaves(0, size)) {
-    const expected = edge.size;
-    if (leaf.index !== expected)
-      return fail({ kind: "entry", index: expected, reason: "missing (deleted or never written)" });
-    const parsed = parseStoredEvent(leaf.canonical);
-    if (!parsed) return fail({ kind: "entry", index: expected, reason: "not a valid event" });
-    if (!parsed.canonical)
-      return fail({ kind: "entry", index: expected, reason: "not in canonical (RFC 8785) form" });
-    if (parsed.event.index !== expected)
-      return fail({
-        kind: "entry",
-        index: expected,
-        reason: `holds the event of index ${parsed.event.index}: moved`,
-      });
-    const leafHash = leafHashOf(leaf.canonical);
-    if (!leafHash.equals(Buffer.from(leaf.leafHash)))
-      return fail({ kind: "entry", index: expected, reason: "event does not match its leaf hash: altered" });
-    edge.append(leafHash);
-    const bad = checkTargets();
+  const sizes = [...targets.keys()].sort((a, b) => a - b);
+  const parallel = options.parallel !== false && source.verifyChunks !== undefined && size > chunkSize;
+  const tasks = parallel ? planChunks(size, chunkSize, sizes) : planChunks(size, Math.max(size, 1), sizes);
+  const results =
+    parallel && source.verifyChunks ? source.verifyChunks(tasks) : tasks[0] ? scanHere(source, tasks[0]) : [];
+  let next = 0;
+  for await (const r of results) {
+    const task = tasks[next++];
+    if (!task || r.start !== task.start || r.start !== edge.size)
+      throw new Error(`chunk results out of order at ${r.start}`);
+    // Every requested size the chunk reached has its snapshot: no checkpoint goes unchecked.
+    const owed = task.snapshotAt.filter((k) => k <= r.reached);
+    if (owed.length !== r.snapshots.length || owed.some((k, i) => r.snapshots[i]?.treeSize !== k))
+      throw new Error(`chunk at ${r.start} skipped a checkpoint's size`);
+    // The compact range of [0, k) inside the chunk is the tree's so far followed by the chunk's.
+    for (const snap of r.snapshots) {
+      const bad = checkTargets(snap.treeSize, foldRange([...edge.hashes(), ...snap.hashes]));
+      if (bad) return bad;
+    }
+    if (r.problem)
+      return fail(
+        { kind: "entry", index: r.problem.index, reason: r.problem.reason },
+        foldRange([...edge.hashes(), ...r.frontier]),
+      );
+    const parts = decomposeRange(r.start, r.reached);
+    if (parts.length !== r.frontier.length) throw new Error(`chunk at ${r.start} returned a malformed range`);
+    parts.forEach((p, i) => {
+      edge.appendSubtree(p.level, r.frontier[i] as Hash);
+    });
+    const bad = checkTargets(edge.size, edge.root());
     if (bad) return bad;
   }
-  if (edge.size !== size) return fail({ kind: "entry", index: edge.size, reason: "missing (deleted)" });
+  if (edge.size !== size) throw new Error(`verification covered ${edge.size} of ${size} entries`);
 
   if (source.readNodes) {
     const nodes: NodeReader = { readNodes: source.readNodes.bind(source) };
     const storedRoot = await rootAt(nodes, size).catch(() => undefined);
-    if (!storedRoot || !Buffer.from(storedRoot).equals(Buffer.from(edge.root())))
+    if (!storedRoot || !sameHash(storedRoot, edge.root()))
       return fail({ kind: "tree", reason: "stored interior nodes disagree with the entries" });
     for (const t of stored) {
       const r = await rootAt(nodes, t.treeSize).catch(() => undefined);
-      if (!r || !Buffer.from(r).equals(Buffer.from(t.root)))
+      if (!r || !sameHash(r, t.root))
         return fail({
           kind: "tree",
           reason: `stored interior nodes give a different root at size ${t.treeSize}`,

@@ -8,6 +8,41 @@ export function sha256(...parts: Uint8Array[]): Buffer {
   return hash("sha256", data, "buffer") as unknown as Buffer;
 }
 
+// Domain-separated hashes (RFC 9162 §2.1.1: 0x00 ‖ leaf, 0x01 ‖ left ‖ right) without building a
+// concatenated copy per call: verification computes one leaf and about one interior hash per entry.
+const PREFIX_CHARS = Array.from({ length: 0x80 }, (_, i) => String.fromCharCode(i));
+const SCRATCH_MAX = 4096;
+let scratch = Buffer.allocUnsafe(1 + 2 * 32);
+
+/**
+ * SHA-256(prefix ‖ UTF-8(text)) for a one-byte prefix below 0x80. Such a prefix is a single UTF-8
+ * byte (the character U+00NN), so the text is hashed as one string without a Buffer copy; lone
+ * surrogates are encoded as U+FFFD, as Buffer.from(text, "utf8") does.
+ */
+export function sha256PrefixedText(prefix: number, text: string): Buffer {
+  const p = PREFIX_CHARS[prefix];
+  if (p === undefined) throw new RangeError("the prefix must be a byte below 0x80");
+  return hash("sha256", p + text, "buffer") as unknown as Buffer;
+}
+
+/** SHA-256(prefix ‖ a ‖ b) for a one-byte prefix, through a reused buffer (hashing is synchronous). */
+export function sha256PrefixedPair(prefix: number, a: Uint8Array, b: Uint8Array): Buffer {
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 0xff)
+    throw new RangeError("the prefix must be a byte");
+  const n = 1 + a.length + b.length;
+  if (n > SCRATCH_MAX)
+    return hash("sha256", Buffer.concat([Buffer.of(prefix), a, b]), "buffer") as unknown as Buffer;
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(n);
+  scratch[0] = prefix;
+  scratch.set(a, 1);
+  scratch.set(b, 1 + a.length);
+  return hash(
+    "sha256",
+    n === scratch.length ? scratch : scratch.subarray(0, n),
+    "buffer",
+  ) as unknown as Buffer;
+}
+
 export function sha256Hex(data: string | Uint8Array): string {
   return hash("sha256", data, "hex");
 }

@@ -13,7 +13,17 @@ export {
   seal,
   sealToBuffer,
 } from "./aead.js";
-export { constantTimeEqual, hmacSha256, randomBytes, randomToken, sha256, sha256Hex, uuid } from "./hash.js";
+export {
+  constantTimeEqual,
+  hmacSha256,
+  randomBytes,
+  randomToken,
+  sha256,
+  sha256Hex,
+  sha256PrefixedPair,
+  sha256PrefixedText,
+  uuid,
+} from "./hash.js";
 export type { KeyPairDer, SigningKeyType } from "./jwk.js";
 export {
   generateKeyPairDer,

@@ -11,6 +11,20 @@ import { StoreError, toStoreError } from "./errors.js";
 import type { Database } from "./schema.js";
 import { type OpenStoreOptions, type StoreLogger, silentLogger } from "./types.js";
 
+/**
+ * Where the database is, so that a worker thread can open a connection of its own (ledger
+ * verification). A PostgreSQL URL may hold a password: never log it.
+ */
+export type StoreLocation =
+  | { readonly dialect: "sqlite"; readonly file: string; readonly busyTimeoutMs: number }
+  | {
+      readonly dialect: "postgres";
+      readonly url: string;
+      /** The `schema` option (search_path), if one was given. */
+      readonly schema: string | undefined;
+      readonly connectTimeoutMs: number;
+    };
+
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: DatabaseDialect;
@@ -22,6 +36,14 @@ export interface Store {
   ping(): Promise<void>;
   /** Closes the pool or file; idempotent. */
   close(): Promise<void>;
+  /** A method rather than a property, so that logging the store cannot print a URL. */
+  location(): StoreLocation;
+  /**
+   * SQLite only (undefined on PostgreSQL): runs `fn` synchronously on the connection while holding
+   * it as a Kysely query would, so never in the middle of another caller's transaction. For bulk
+   * reads where building each query through Kysely costs more than running it.
+   */
+  readonly withSqlite: (<T>(fn: (db: SqliteDatabase.Database) => T) => Promise<T>) | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -147,18 +169,33 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const logger = options.logger ?? silentLogger;
   const dialect = dialectOf(options.url);
   let db: Kysely<Database>;
+  let raw: { file: string; database: SqliteDatabase.Database } | undefined;
   if (dialect === "postgres") {
     const pool = openPool(options.url as string, options, logger);
     db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool }), "postgres") });
   } else {
     const file = sqliteFile(options.url, options.dataDir);
     const database = openSqlite(file, options.busyTimeoutMs ?? 5000);
+    raw = { file, database };
     db = new Kysely<Database>({
       dialect: guardDialect(new SqliteDialect({ database: withStatementCache(database) }), "sqlite"),
     });
   }
   let closed: Promise<void> | undefined;
   let schema: string | undefined;
+  const withSqlite = raw
+    ? <T>(fn: (database: SqliteDatabase.Database) => T): Promise<T> => {
+        const database = (raw as { database: SqliteDatabase.Database }).database;
+        // Kysely's SQLite driver lends its one connection to one query or transaction at a time.
+        return db.connection().execute(async () => {
+          try {
+            return fn(database);
+          } catch (e) {
+            throw toStoreError(e);
+          }
+        });
+      }
+    : undefined;
   const store: Store = {
     db,
     dialect,
@@ -166,6 +203,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       return schema;
     },
     transaction: (fn) => db.transaction().execute(fn),
+    location: () =>
+      raw
+        ? { dialect: "sqlite", file: raw.file, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }
+        : {
+            dialect: "postgres",
+            url: options.url as string,
+            schema: options.schema,
+            connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+          },
+    withSqlite,
     ping: async () => {
       try {
         await sql`select 1`.execute(db);

@@ -2,7 +2,10 @@
 // SQLite and PostgreSQL. Appends hold a ledger-wide lock for the whole transaction so processes
 // sharing one database keep one ordered log: SQLite's write lock (the store begins every
 // transaction IMMEDIATE) and a transaction-scoped advisory lock on PostgreSQL. This file has no
-// UPDATE and no DELETE statement: the ledger is append-only.
+// UPDATE and no DELETE statement: the ledger is append-only (and since migration 0011 the database
+// refuses both). Verification may run on worker threads that read the database themselves
+// (verifyChunks, ../ledger-verify.ts).
+import type { Statement } from "better-sqlite3";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type {
   Hash,
@@ -16,6 +19,7 @@ import type {
   StoredNode,
 } from "../../audit/index.js";
 import { isUniqueViolation, StoreError } from "../errors.js";
+import { type ChunkScannerOptions, createChunkScanner } from "../ledger-verify.js";
 import type { Store } from "../open.js";
 import type { Database } from "../schema.js";
 
@@ -106,9 +110,41 @@ function toCheckpoint(r: {
   };
 }
 
+const READ_ROWS = "select idx, leaf_hash, event from audit_entries where idx >= ? and idx < ? order by idx";
+
+export interface LedgerRepositoryOptions {
+  /** Threads for verification (verifyChunks); 0 leaves verification on the calling thread. */
+  readonly verifyWorkers?: ChunkScannerOptions["workers"];
+}
+
 /** The ledger repository over an open, migrated store. */
-export function createLedgerRepository(store: Store): LedgerStore {
+export function createLedgerRepository(store: Store, options: LedgerRepositoryOptions = {}): LedgerStore {
   const db = store.db;
+  // SQLite: pages of rows straight from better-sqlite3 (a statement prepared once, rows as arrays):
+  // through Kysely, building each row object cost more than reading it, and verification and
+  // export read every row.
+  const withSqlite = store.withSqlite;
+  let readRows: Statement | undefined;
+  const readPage = withSqlite
+    ? (from: number, to: number): Promise<LedgerLeaf[]> =>
+        withSqlite((raw) => {
+          readRows ??= raw.prepare(READ_ROWS).raw(true);
+          return (readRows.all(from, to) as Array<[number, Uint8Array, string]>).map((r) => ({
+            index: r[0],
+            leafHash: r[1],
+            canonical: r[2],
+          }));
+        })
+    : async (from: number, to: number): Promise<LedgerLeaf[]> => {
+        const rows = await db
+          .selectFrom("audit_entries")
+          .select(["idx", "leaf_hash", "event"])
+          .where("idx", ">=", from)
+          .where("idx", "<", to)
+          .orderBy("idx")
+          .execute();
+        return rows.map((r) => ({ index: Number(r.idx), leafHash: r.leaf_hash, canonical: r.event }));
+      };
   const lock = async (trx: Transaction<Database>): Promise<void> => {
     // Scoped to the schema, so separate Rampart installations sharing a server do not contend.
     if (store.dialect === "postgres")
@@ -116,7 +152,9 @@ export function createLedgerRepository(store: Store): LedgerStore {
         trx,
       );
   };
+  const verifyWorkers = options.verifyWorkers;
   return {
+    ...(verifyWorkers === 0 ? {} : { verifyChunks: createChunkScanner(store, { workers: verifyWorkers }) }),
     appendTransaction: (fn) =>
       store.transaction(async (trx) => {
         await lock(trx);
@@ -130,16 +168,7 @@ export function createLedgerRepository(store: Store): LedgerStore {
     size: () => sizeOf(db),
     readNodes: (keys) => readNodes(db, keys),
     async *readLeaves(from, to) {
-      for (let at = from; at < to; at += READ_PAGE) {
-        const rows = await db
-          .selectFrom("audit_entries")
-          .select(["idx", "leaf_hash", "event"])
-          .where("idx", ">=", at)
-          .where("idx", "<", Math.min(at + READ_PAGE, to))
-          .orderBy("idx")
-          .execute();
-        for (const r of rows) yield { index: Number(r.idx), leafHash: r.leaf_hash, canonical: r.event };
-      }
+      for (let at = from; at < to; at += READ_PAGE) yield* await readPage(at, Math.min(at + READ_PAGE, to));
     },
     async readEntry(index): Promise<LedgerLeaf | undefined> {
       const r = await db
