@@ -38,6 +38,7 @@ import {
   type Store,
   TokenRepository,
   VaultRepository,
+  withLedgerWriterThread,
 } from "./store/index.js";
 import { createTokenService, type TokenService, tokenSettingsFromConfig } from "./tokens/index.js";
 import { watchLedgerHealth } from "./trading/index.js";
@@ -58,6 +59,11 @@ export interface AppOptions {
   withoutKeys?: boolean;
   /** Password hasher (tests pass a cheap one; production derives it from config.identity). */
   hasher?: PasswordHasher;
+  /**
+   * SQLite: run the ledger's appends on a writer thread, so that group commits and their fsync do
+   * not stall the event loop (the server sets it; a one-shot CLI command need not start a thread).
+   */
+  ledgerWriterThread?: boolean;
 }
 
 export interface App {
@@ -115,6 +121,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let ephemeral: EphemeralStore | undefined;
   let ledger: AuditLedger | undefined;
   let keyService: KeyService | undefined;
+  let closeLedgerWriter: (() => Promise<void>) | undefined;
   try {
     await migrateToLatest(store);
     ephemeral = await openEphemeral({
@@ -134,8 +141,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
       await keyService.load();
       const auditLog = logger.child({ component: "audit" });
+      let ledgerStore = createLedgerRepository(store);
+      if (opts.ledgerWriterThread) {
+        const writer = await withLedgerWriterThread(store, ledgerStore);
+        ledgerStore = writer.repo;
+        closeLedgerWriter = writer.close;
+      }
       ledger = await openLedger({
-        store: createLedgerRepository(store),
+        store: ledgerStore,
         keyring,
         clock,
         config: config.audit,
@@ -149,6 +162,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
   } catch (e) {
     await ephemeral?.close();
+    await closeLedgerWriter?.();
     await store.close();
     throw e;
   }
@@ -298,6 +312,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await tokens?.close();
       await ipFilter.stop();
       await ledger?.close();
+      await closeLedgerWriter?.();
       await eph.close();
       await store.close();
     },

@@ -15,8 +15,16 @@ import { parseStoredEvent } from "./event.js";
 import { testSigner } from "./testing.js";
 import { verifyLedger } from "./verify-ledger.js";
 
-for (const target of databaseTargets(process.env)) {
-  describe(`SIGKILL while appending (${target.dialect})`, { skip: target.skip }, () => {
+const runs = databaseTargets(process.env).flatMap((target) => [
+  { target, thread: false },
+  // SQLite as `rampart serve` runs it: commits on the ledger writer thread.
+  ...(target.dialect === "sqlite" ? [{ target, thread: true }] : []),
+]);
+
+for (const { target, thread } of runs) {
+  describe(`SIGKILL while appending (${target.dialect}${thread ? ", writer thread" : ""})`, {
+    skip: target.skip,
+  }, () => {
     const opened: TestStore[] = [];
     after(async () => {
       for (const ts of opened) await ts.dispose();
@@ -35,6 +43,7 @@ for (const target of databaseTargets(process.env)) {
           ts.dataDir,
           target.url ?? "",
           ts.store.schema ?? "",
+          thread ? "thread" : "",
         ],
         {
           stdio: ["ignore", "pipe", "inherit"],

@@ -32,6 +32,11 @@ const PUBLIC: Record<StoreErrorCode, { status: number; message: string }> = {
   ERR_STORE_INVALID_ARGUMENT: { status: 500, message: "Internal storage error." },
 };
 
+/** Is `code` one of the storage error codes (e.g. a code sent back by a worker thread)? */
+export function isStoreErrorCode(code: string): code is StoreErrorCode {
+  return Object.hasOwn(PUBLIC, code);
+}
+
 export class StoreError extends RampartError {
   override readonly code: StoreErrorCode;
   /** The violated constraint: the PostgreSQL constraint name, or SQLite's `table.column[, ...]`. */

@@ -25,6 +25,7 @@ export {
 } from "./kv/index.js";
 export type { ChunkScannerOptions } from "./ledger-verify.js";
 export { createChunkScanner, defaultVerifyWorkers } from "./ledger-verify.js";
+export { withLedgerWriterThread } from "./ledger-writer.js";
 export { readInstallId, readMeta, writeMeta } from "./meta.js";
 export type { MigrationReport, MigrationStatus } from "./migrate.js";
 export { MIGRATION_TABLE, migrateToLatest, migrationStatus } from "./migrate.js";

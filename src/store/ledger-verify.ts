@@ -4,11 +4,12 @@
 // yielded in chunk order, and no chunk after one that found a problem is started: the coordinator
 // (verifyLedger) needs everything before the first problem and nothing after it.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { ChunkResult, ChunkScanner, ChunkTask } from "../audit/index.js";
-import { StoreError, type StoreErrorCode } from "./errors.js";
+import { isStoreErrorCode, StoreError } from "./errors.js";
 import type { VerifyReply, VerifyRequest } from "./ledger-verify-worker.js";
 import type { Store, StoreLocation } from "./open.js";
+import { startWorkerThread } from "./worker-thread.js";
 
 export interface ChunkScannerOptions {
   /** Threads to start (default: the cores available, at most 4). */
@@ -20,15 +21,8 @@ export function defaultVerifyWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-// Under tsx (tests, benchmarks) the loader hooks do not reach a worker's entry module on Node 20:
-// the thread registers tsx itself, then imports the TypeScript entry. Compiled (dist/), it is plain.
 function startThread(location: StoreLocation): Worker {
-  const underTsx = import.meta.url.endsWith(".ts");
-  const entry = new URL(`./ledger-verify-worker.${underTsx ? "ts" : "js"}`, import.meta.url);
-  const workerData = { location };
-  if (!underTsx) return new Worker(entry, { workerData });
-  const boot = `import("tsx/esm/api").then((t) => t.register()).then(() => import(${JSON.stringify(entry.href)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return startWorkerThread(import.meta.url, "ledger-verify-worker", { location });
 }
 
 async function* scan(location: StoreLocation, tasks: readonly ChunkTask[], threads: number) {
@@ -58,12 +52,9 @@ async function* scan(location: StoreLocation, tasks: readonly ChunkTask[], threa
         if (m.result.problem) stopAt = Math.min(stopAt, m.id + 1);
         dispatch(w);
       } else {
-        failure ??= new StoreError(
-          m.code.startsWith("ERR_STORE_") ? (m.code as StoreErrorCode) : "ERR_STORE_QUERY",
-          {
-            detail: `ledger verification thread: ${m.detail}`,
-          },
-        );
+        failure ??= new StoreError(isStoreErrorCode(m.code) ? m.code : "ERR_STORE_QUERY", {
+          detail: `ledger verification thread: ${m.detail}`,
+        });
       }
       notify();
     });

@@ -1,6 +1,7 @@
 // Fail-closed, end to end: when the audit ledger cannot append, nothing that needed a record
-// happens. With the database made read-only (SQLite: PRAGMA query_only on Rampart's own connection,
-// so every write fails with SQLITE_READONLY as on a read-only disk; PostgreSQL: another session
+// happens. With the database made read-only for the ledger (SQLite: a trigger aborts every insert
+// into audit_entries, on every connection — the gateway's ledger writer thread has its own — as a
+// read-only disk would; PostgreSQL: another session
 // holds an EXCLUSIVE lock on audit_entries, so appends miss their deadline), an authenticated
 // proxied request answers 503 ERR_AUDIT_UNAVAILABLE and never reaches the upstream; once the
 // ledger can write again the same request passes. A state-changing CLI command exits 1 when its
@@ -26,9 +27,10 @@ const targets = [
 /** Makes the ledger unable to append; returns the function that repairs it. */
 async function breakLedger(r: Rampart, url: string | undefined): Promise<() => Promise<void>> {
   if (url === undefined) {
-    await sql`pragma query_only = on`.execute(r.app.store.db);
+    await sql`create trigger audit_readonly before insert on audit_entries
+                begin select raise(abort, 'audit ledger is read-only'); end`.execute(r.app.store.db);
     return async () => {
-      await sql`pragma query_only = off`.execute(r.app.store.db);
+      await sql`drop trigger audit_readonly`.execute(r.app.store.db);
     };
   }
   const { default: pg } = await import("pg");
@@ -70,10 +72,7 @@ for (const target of targets) {
       assert.equal(res.status, 503, res.text);
       assert.equal((res.json() as { error: { code: string } }).error.code, "ERR_AUDIT_UNAVAILABLE");
       assert.equal(r.demo.receivedCount, 0, "the upstream never saw the request");
-      assert.ok(
-        !res.text.includes("readonly") && !res.text.includes("lock"),
-        "no driver detail in the answer",
-      );
+      assert.ok(!/read-?only|lock|trigger/i.test(res.text), "no driver detail in the answer");
 
       // The ledger writes again: the same request passes, recorded.
       const ok = await r.http("GET", "/pandl", { headers: { cookie: trader.cookie } });

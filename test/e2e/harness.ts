@@ -88,6 +88,8 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     logger: silentLogger,
     ...(schema ? { databaseSchema: schema } : {}),
     ephemeralPrefix: prefix,
+    // As `rampart serve` runs it: SQLite ledger appends on the writer thread.
+    ledgerWriterThread: true,
   });
   let gateway: RunningGateway;
   try {

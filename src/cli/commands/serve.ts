@@ -102,7 +102,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
     for (const c of report.created) ctx.out(`created  ${c}`);
   }
   const config = ctx.config(dataDir, { listen: opts.listen });
-  const app = await ctx.openApp(dataDir, { config });
+  const app = await ctx.openApp(dataDir, { config, ledgerWriterThread: true });
   if (!cluster.isWorker) await prepareServices(app, ctx, { quiet: true });
   let demo: Awaited<ReturnType<typeof startDemoDashboard>> | undefined;
   let gateway: RunningGateway | undefined;

@@ -1,0 +1,140 @@
+// The SQLite ledger writer's thread (see ledger-writer.ts): its own connection to the database
+// file, the same pragmas as the main one (WAL, synchronous=FULL). An append is one synchronous step
+// here — BEGIN IMMEDIATE, check that the ledger still ends where the batch starts, insert rows and
+// nodes, COMMIT (the fsync happens here, off the gateway's event loop) — so the write lock is never
+// held across a message to the main thread (whose own connection may be waiting for it). It only
+// ever INSERTs: the ledger is append-only.
+import { parentPort, workerData } from "node:worker_threads";
+import SqliteDatabase from "better-sqlite3";
+
+export interface WriterRow {
+  readonly index: number;
+  readonly canonical: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly action: string;
+  readonly outcome: string;
+  readonly userId: string | null;
+  readonly timestampMs: number;
+}
+
+export type WriterRequest =
+  | {
+      readonly id: number;
+      readonly op: "append";
+      /** The index of the first row: the ledger's size the batch was built on. */
+      readonly start: number;
+      readonly rows: readonly WriterRow[];
+      /** 32 bytes per row, in row order. */
+      readonly leafHashes: Uint8Array;
+      readonly nodes: ReadonlyArray<readonly [number, number]>;
+      /** 32 bytes per node, in node order. */
+      readonly nodeHashes: Uint8Array;
+    }
+  | { readonly id: number; readonly op: "ping" }
+  | {
+      readonly id: number;
+      readonly op: "checkpoint";
+      readonly treeSize: number;
+      readonly rootHash: Uint8Array;
+      readonly note: string;
+      readonly createdAtMs: number;
+    };
+
+export type WriterReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: { readonly code?: string | undefined; readonly message: string };
+    };
+
+interface Data {
+  readonly file: string;
+  readonly busyTimeoutMs: number;
+}
+
+const { file, busyTimeoutMs } = workerData as Data;
+const db = new SqliteDatabase(file, { timeout: busyTimeoutMs, fileMustExist: true });
+db.pragma("journal_mode = WAL");
+db.pragma("synchronous = FULL");
+db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+
+const maxIdx = db.prepare("select max(idx) as m from audit_entries").pluck();
+const insertEntry = db.prepare(
+  "insert into audit_entries (idx, leaf_hash, event, event_id, event_type, action, outcome, user_id, ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+);
+const insertNode = db.prepare("insert into audit_nodes (level, idx, hash) values (?, ?, ?)");
+const insertCheckpoint = db.prepare(
+  "insert into audit_checkpoints (tree_size, root_hash, note, created_at) values (?, ?, ?, ?)",
+);
+const begin = db.prepare("begin immediate");
+const commit = db.prepare("commit");
+const rollback = db.prepare("rollback");
+
+function hashAt(buf: Uint8Array, i: number): Buffer {
+  return Buffer.from(buf.buffer, buf.byteOffset + i * 32, 32);
+}
+
+/** The append's answer: null when committed, else the ledger's actual size (another process appended). */
+function append(m: Extract<WriterRequest, { op: "append" }>): number | null {
+  begin.run();
+  try {
+    const max = maxIdx.get() as number | bigint | null;
+    const size = max === null ? 0 : Number(max) + 1;
+    if (size !== m.start) {
+      rollback.run();
+      return size;
+    }
+    m.rows.forEach((r, i) => {
+      insertEntry.run(
+        r.index,
+        hashAt(m.leafHashes, i),
+        r.canonical,
+        r.eventId,
+        r.eventType,
+        r.action,
+        r.outcome,
+        r.userId,
+        r.timestampMs,
+      );
+    });
+    m.nodes.forEach(([level, index], i) => {
+      insertNode.run(level, index, hashAt(m.nodeHashes, i));
+    });
+    commit.run();
+    return null;
+  } catch (e) {
+    if (db.inTransaction) rollback.run();
+    throw e;
+  }
+}
+
+function handle(m: WriterRequest): unknown {
+  switch (m.op) {
+    case "append":
+      return append(m);
+    case "ping":
+      return null;
+    case "checkpoint":
+      try {
+        insertCheckpoint.run(m.treeSize, Buffer.from(m.rootHash), m.note, m.createdAtMs);
+        return true;
+      } catch (e) {
+        if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") return false;
+        throw e;
+      }
+  }
+}
+
+parentPort?.on("message", (m: WriterRequest) => {
+  let reply: WriterReply;
+  try {
+    reply = { id: m.id, ok: true, value: handle(m) };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    reply = { id: m.id, ok: false, error: { code: err.code, message: err.message ?? String(e) } };
+  }
+  parentPort?.postMessage(reply);
+});
+parentPort?.on("close", () => db.close());

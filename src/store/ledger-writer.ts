@@ -1,0 +1,205 @@
+// The SQLite ledger's writes on a thread of their own. better-sqlite3 is synchronous: on the main
+// connection every group commit (and its fsync, synchronous=FULL) stalls the gateway's event loop,
+// and every request behind it waits — the gateway's p99. Here the append transaction runs on a
+// worker thread with its own connection to the same file (ledger-writer-worker.ts); the event loop
+// only prepares rows and hashes and posts them. Reads (proofs, verification, queries) stay on the
+// main connection: WAL gives them a consistent snapshot while the writer works.
+//
+// The contract of LedgerStore.appendTransaction is kept, optimistically: the batch is built on the
+// size this process last saw, and the writer checks under the database write lock (BEGIN IMMEDIATE,
+// so processes sharing the file keep one ordered log) that the ledger still ends there before it
+// inserts; if another process appended meanwhile, nothing is written and the batch is built again
+// on the new size. The write lock is never held while waiting for the main thread (a main-thread
+// write waiting on it would block the very loop that must answer: a deadlock until busy_timeout).
+// The promise resolves only after COMMIT returned, i.e. after the fsync.
+import type { Worker } from "node:worker_threads";
+import type { Hash, LedgerAppendTx, LedgerRow, LedgerStore, StoredNode } from "../audit/index.js";
+import { StoreError, toStoreError } from "./errors.js";
+import type { WriterReply, WriterRequest, WriterRow } from "./ledger-writer-worker.js";
+import type { Store } from "./open.js";
+import { startWorkerThread } from "./worker-thread.js";
+
+/** Races lost to other processes before an append gives up (the ledger's deadline comes first). */
+const MAX_ATTEMPTS = 50;
+
+type Op = WriterRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
+type Body<O extends Op> = Omit<Extract<WriterRequest, { op: O }>, "id" | "op">;
+
+class WriterThread {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  /** One append transaction at a time on the writer's connection. */
+  #turn: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  #thread(): Worker {
+    if (this.#closed) throw new StoreError("ERR_STORE_UNAVAILABLE", { detail: "ledger writer closed" });
+    if (this.#worker) return this.#worker;
+    const w = startWorkerThread(import.meta.url, "ledger-writer-worker", {
+      file: this.file,
+      busyTimeoutMs: this.busyTimeoutMs,
+    });
+    // The writer never keeps the process alive: close() ends it after the ledger drained.
+    w.unref();
+    w.on("message", (m: WriterReply) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(toStoreError(Object.assign(new Error(m.error.message), { code: m.error.code })));
+    });
+    const lost = (why: string) => {
+      if (this.#worker !== w) return;
+      this.#worker = undefined;
+      const e = new StoreError("ERR_STORE_UNAVAILABLE", { detail: `ledger writer thread ${why}` });
+      for (const p of this.#pending.values()) p.reject(e);
+      this.#pending.clear();
+    };
+    w.on("error", (e) => lost(`failed: ${e.message}`));
+    w.on("exit", (code) => lost(`exited (${code})`));
+    this.#worker = w;
+    return w;
+  }
+
+  call<O extends Op>(op: O, body: Body<O>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let w: Worker;
+      try {
+        w = this.#thread();
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
+      w.postMessage({ id, op, ...body }, transfer);
+    });
+  }
+
+  /** Runs `fn` when the previous transaction on the writer has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(fn, fn);
+    this.#turn = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#turn;
+    const w = this.#worker;
+    this.#worker = undefined;
+    await w?.terminate();
+  }
+}
+
+function packHashes(hashes: readonly Hash[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * 32);
+  hashes.forEach((h, i) => {
+    out.set(h, i * 32);
+  });
+  return out;
+}
+
+/**
+ * The ledger repository with appends (and checkpoints, the ledger's other write) on a writer thread.
+ * SQLite only: PostgreSQL's driver is asynchronous already. Resolves once the thread answers (its
+ * start-up must not eat into the first append's deadline); `close` ends the thread.
+ */
+export async function withLedgerWriterThread(
+  store: Store,
+  repo: LedgerStore,
+): Promise<{ repo: LedgerStore; close: () => Promise<void> }> {
+  const location = store.location();
+  if (location.dialect !== "sqlite") return { repo, close: async () => {} };
+  const writer = new WriterThread(location.file, location.busyTimeoutMs);
+  try {
+    await writer.call("ping", {});
+  } catch (e) {
+    await writer.close();
+    throw e;
+  }
+  /** The size after our last commit; undefined until known or after a conflict. */
+  let knownSize: number | undefined;
+  const appendTransaction = <T>(fn: (tx: LedgerAppendTx) => Promise<T>): Promise<T> =>
+    writer.exclusive(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const start = knownSize ?? (await repo.size());
+        const rows: LedgerRow[] = [];
+        const nodes: StoredNode[] = [];
+        const result = await fn({
+          size: async () => start,
+          // Committed nodes never change: reading them outside the lock is safe.
+          readNodes: (keys) => repo.readNodes(keys),
+          insert: async (r, n) => {
+            rows.push(...r);
+            nodes.push(...n);
+          },
+        });
+        const leafHashes = packHashes(rows.map((r) => r.leafHash));
+        const nodeHashes = packHashes(nodes.map((n) => n.hash));
+        const wireRows: WriterRow[] = rows.map((r) => ({
+          index: r.index,
+          canonical: r.canonical,
+          eventId: r.eventId,
+          eventType: r.eventType,
+          action: r.action,
+          outcome: r.outcome,
+          userId: r.userId,
+          timestampMs: r.timestampMs,
+        }));
+        let actual: number | null;
+        try {
+          actual = (await writer.call(
+            "append",
+            {
+              start,
+              rows: wireRows,
+              leafHashes,
+              nodes: nodes.map((n) => [n.level, n.index] as const),
+              nodeHashes,
+            },
+            [leafHashes.buffer as ArrayBuffer, nodeHashes.buffer as ArrayBuffer],
+          )) as number | null;
+        } catch (e) {
+          knownSize = undefined;
+          throw e;
+        }
+        if (actual === null) {
+          knownSize = start + rows.length;
+          return result;
+        }
+        // Another process appended since: build the batch again on the ledger's real end.
+        knownSize = actual;
+        if (attempt >= MAX_ATTEMPTS)
+          throw new StoreError("ERR_STORE_CONFLICT", {
+            detail: `ledger append lost ${attempt} races with other processes`,
+          });
+      }
+    });
+  const insertCheckpoint: LedgerStore["insertCheckpoint"] = async (cp) =>
+    (await writer.call("checkpoint", {
+      treeSize: cp.treeSize,
+      rootHash: Uint8Array.from(cp.rootHash),
+      note: cp.note,
+      createdAtMs: cp.createdAtMs,
+    })) as boolean;
+  const overrides: Partial<LedgerStore> = { appendTransaction, insertCheckpoint };
+  // Everything else (reads, and whatever else the repository offers) goes to the repository itself.
+  const wrapped = new Proxy(repo, {
+    get(target, prop, receiver) {
+      if (prop in overrides) return overrides[prop as keyof LedgerStore];
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return {
+    repo: wrapped,
+    close: () => writer.close(),
+  };
+}
