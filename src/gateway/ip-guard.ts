@@ -6,16 +6,20 @@ import type { App } from "../app.js";
 import { RampartError } from "../kernel/index.js";
 
 export function installIpGuard(fastify: FastifyInstance, app: App, onBlocked?: () => void): void {
-  fastify.addHook("onRequest", async (request) => {
+  fastify.addHook("onRequest", (request, _reply, done) => {
     const decision = app.ipFilter.check(request.ip);
-    if (!decision.allowed) {
-      onBlocked?.();
-      throw new RampartError("ERR_NETWORK_IP_BLOCKED", "access from this address is not allowed", {
+    if (decision.allowed) {
+      done();
+      return;
+    }
+    onBlocked?.();
+    done(
+      new RampartError("ERR_NETWORK_IP_BLOCKED", "access from this address is not allowed", {
         status: 403,
         detail: decision.rule
           ? `${decision.rule.kind} ${decision.rule.cidr}: ${decision.rule.reason}`
           : "default deny",
-      });
-    }
+      }),
+    );
   });
 }

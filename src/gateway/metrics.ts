@@ -83,10 +83,11 @@ export function createGatewayMetrics(
     rateLimited: (scope) => limited.inc({ scope }),
     ipBlocked: () => blocked.inc(),
     install(fastify) {
-      fastify.addHook("onResponse", async (request, reply) => {
+      fastify.addHook("onResponse", (request, reply, done) => {
         const route = request.routeOptions.url ?? "(unmatched)";
         requests.inc({ route, method: request.method, status: String(reply.statusCode) });
         duration.observe({ route }, reply.elapsedTime / 1000);
+        done();
       });
       fastify.addHook("onError", async (_request, _reply, error) => {
         const code = (error as { code?: unknown }).code;

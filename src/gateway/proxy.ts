@@ -21,6 +21,9 @@ const HOP_BY_HOP = new Set([
   "content-length",
 ]);
 
+/** Upstream answers up to this size (with a Content-Length) are buffered rather than streamed. */
+const BUFFER_LIMIT_BYTES = 64 * 1024;
+
 export const SESSION_COOKIE = "__Host-rampart_session";
 
 export interface UpstreamIdentity {
@@ -66,6 +69,11 @@ export class UpstreamProxy {
         if (v === undefined || HOP_BY_HOP.has(k)) continue;
         reply.header(k, v);
       }
+      // A small answer of known length is read whole and sent in one write (one TLS record and
+      // syscall instead of a stream's several); anything else is streamed through.
+      const length = Number(res.headers["content-length"]);
+      if (Number.isInteger(length) && length <= BUFFER_LIMIT_BYTES)
+        return reply.send(Buffer.from(await res.body.arrayBuffer()));
       return reply.send(res.body);
     } catch (e) {
       if (e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError)

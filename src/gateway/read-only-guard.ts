@@ -11,9 +11,8 @@ const ALWAYS_OPEN = [
 ];
 
 export function installReadOnlyGuard(fastify: FastifyInstance, isReadOnly: () => Promise<boolean>): void {
-  fastify.addHook("preHandler", async (request) => {
-    if (READS.has(request.method)) return;
-    const path = request.url.split("?")[0] ?? "";
+  const guard = async (url: string): Promise<void> => {
+    const path = url.split("?")[0] ?? "";
     if (ALWAYS_OPEN.some((r) => r.test(path))) return;
     if (await isReadOnly())
       throw new RampartError(
@@ -23,5 +22,12 @@ export function installReadOnlyGuard(fastify: FastifyInstance, isReadOnly: () =>
           status: 423,
         },
       );
+  };
+  fastify.addHook("preHandler", (request, _reply, done) => {
+    if (READS.has(request.method)) {
+      done();
+      return;
+    }
+    void guard(request.url).then(() => done(), done);
   });
 }

@@ -12,12 +12,13 @@ export function installSecurityHeaders(fastify: FastifyInstance, config: Config)
   ]
     .filter(Boolean)
     .join("; ");
-  fastify.addHook("onRequest", async (request, reply) => {
+  fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     reply.header("strict-transport-security", hsts);
     reply.header("x-content-type-options", "nosniff");
     reply.header("x-frame-options", "DENY");
     reply.header("referrer-policy", "no-referrer");
     if (request.url.startsWith("/_rampart/")) reply.header("cache-control", "no-store");
+    done();
   });
 }

@@ -18,6 +18,7 @@ import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
 import { RateLimiter } from "./rate-limit.js";
 import { installReadOnlyGuard } from "./read-only-guard.js";
+import { lazyChildLoggerFactory } from "./request-logger.js";
 import { accessRoutes } from "./routes/access.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -107,6 +108,7 @@ export async function buildGateway(
   // here depends on the server being https.Server rather than http.Server.
   const fastify = Fastify({
     loggerInstance: app.logger.child({ component: "gateway" }) as FastifyBaseLogger,
+    childLoggerFactory: lazyChildLoggerFactory,
     https: {
       cert: tls.cert,
       key: tls.key,

@@ -65,6 +65,9 @@ function toBlockList(rules: readonly IpRule[]): BlockList {
   return list;
 }
 
+/** Addresses remembered per snapshot (cleared when full: a scan from many addresses stays bounded). */
+const MEMO_LIMIT = 10_000;
+
 export interface IpDecision {
   allowed: boolean;
   /** The entry that decided, if any. */
@@ -93,7 +96,19 @@ export class CompiledIpRules {
     return this.#rules;
   }
 
+  /** Decisions by address: a snapshot never changes, and BlockList.check allocates per call. */
+  readonly #memo = new Map<string, IpDecision>();
+
   check(ip: string): IpDecision {
+    const known = this.#memo.get(ip);
+    if (known) return known;
+    const decision = this.#decide(ip);
+    if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
+    this.#memo.set(ip, decision);
+    return decision;
+  }
+
+  #decide(ip: string): IpDecision {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
     const address = mapped ? (mapped[1] as string) : ip;
     const v = isIP(address);
