@@ -62,8 +62,8 @@ async function load(url: string, headers: Record<string, string>): Promise<Load>
     ];
     const { stdout: out } = await promisify(execFile)("wrk", args, { encoding: "utf8" });
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-    const p50 = parseWrkLatency(/50%\s+(\S+)/.exec(out)?.[1] ?? "");
-    const p99 = parseWrkLatency(/99%\s+(\S+)/.exec(out)?.[1] ?? "");
+    const p50 = parseWrkLatency(/^\s*50%\s+(\S+)/m.exec(out)?.[1] ?? "");
+    const p99 = parseWrkLatency(/^\s*99%\s+(\S+)/m.exec(out)?.[1] ?? "");
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
     const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
