@@ -226,18 +226,28 @@ async function measure(name: string, pid: number, url: string, headers: Record<s
   return out;
 }
 
+/** Starts a server from bench/lib in its own process; it prints the port it listens on. */
+async function startLibServer(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [new URL(`./lib/${script}`, import.meta.url).pathname, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once("exit", (c) => reject(new Error(`${script} exited with ${c}`)));
+  });
+  return { child, port };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "rampart-bench-gw-"));
   const children: ChildProcess[] = [];
   try {
-    const upstream = spawn(process.execPath, [new URL("./lib/upstream.mjs", import.meta.url).pathname], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(upstream);
-    const upPort = await new Promise<number>((resolve, reject) => {
-      upstream.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
-      upstream.once("exit", (c) => reject(new Error(`upstream exited with ${c}`)));
-    });
+    const upstream = await startLibServer("upstream.mjs", []);
+    children.push(upstream.child);
+    const upPort = upstream.port;
 
     await initDataDir(dir);
     const configText = [
@@ -276,21 +286,12 @@ async function main(): Promise<void> {
       emit({ target: "upstream_direct", connections: CONNECTIONS, seconds: DURATION, ...r });
     }
     if (wanted("bare")) {
-      const bare = spawn(
-        process.execPath,
-        [
-          new URL("./lib/bare-proxy.mjs", import.meta.url).pathname,
-          join(dir, "tls", "cert.pem"),
-          join(dir, "tls", "key.pem"),
-          String(upPort),
-        ],
-        { stdio: ["ignore", "pipe", "inherit"] },
-      );
+      const { child: bare, port: barePort } = await startLibServer("bare-proxy.mjs", [
+        join(dir, "tls", "cert.pem"),
+        join(dir, "tls", "key.pem"),
+        String(upPort),
+      ]);
       children.push(bare);
-      const barePort = await new Promise<number>((resolve, reject) => {
-        bare.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
-        bare.once("exit", (c) => reject(new Error(`bare proxy exited with ${c}`)));
-      });
       bareNode = await measure(
         "node_bare_tls_proxy_1proc",
         bare.pid as number,
