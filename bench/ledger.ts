@@ -1,6 +1,7 @@
 // Audit ledger figures, each beside a baseline measured in the same run (PERF-LIMITS.md):
-//  - durable appends/s with 1, 16 and 256 concurrent writers (SQLite; PostgreSQL when
-//    RAMPART_TEST_DATABASE_URL is set) vs a raw better-sqlite3 transaction-of-100 insert rate;
+//  - durable appends/s with 1, 16 and 256 concurrent writers (SQLite, also on the writer thread
+//    that `rampart serve` uses; PostgreSQL when RAMPART_TEST_DATABASE_URL is set) vs a raw
+//    better-sqlite3 transaction-of-100 insert rate;
 //  - verification entries/s over 1,000,000 entries vs the raw SHA-256 rate (256 B): in parallel
 //    chunks on worker threads (as `rampart audit verify` runs it), and on one thread;
 //  - inclusion-proof latency at 1,000,000 entries vs a raw better-sqlite3 point lookup.
@@ -36,6 +37,7 @@ import {
   openStore,
   randomTag,
   type Store,
+  withLedgerWriterThread,
 } from "../src/store/index.js";
 
 const arg = (name: string): string | undefined => {
@@ -104,10 +106,18 @@ async function openBenchStore(
   };
 }
 
-async function appendRate(url: string | undefined, writers: number, total: number): Promise<number> {
+async function appendRate(
+  url: string | undefined,
+  writers: number,
+  total: number,
+  thread = false,
+): Promise<number> {
   const { store, dispose } = await openBenchStore(url);
   const signer = testSigner();
-  const repo = createLedgerRepository(store);
+  const plain = createLedgerRepository(store);
+  // `thread`: commits on the SQLite writer thread, as `rampart serve` runs the ledger.
+  const writer = thread ? await withLedgerWriterThread(store, plain) : undefined;
+  const repo = writer?.repo ?? plain;
   const ledger = new AuditLedger({ store: repo, clock: systemClock, origin: signer.name, signer });
   let next = 0;
   const t = performance.now();
@@ -118,6 +128,7 @@ async function appendRate(url: string | undefined, writers: number, total: numbe
   );
   const rate = total / ((performance.now() - t) / 1000);
   await ledger.close();
+  await writer?.close();
   await dispose();
   return rate;
 }
@@ -134,13 +145,18 @@ async function main(): Promise<void> {
   const targets: Array<[string, string | undefined]> = [["sqlite", undefined]];
   const pg = process.env["RAMPART_TEST_DATABASE_URL"];
   if (pg) targets.push(["postgres", pg]);
-  for (const [dialect, url] of raw ? targets : []) {
+  const runs: Array<[string, string | undefined, boolean]> = [
+    ...targets.map(([d, u]): [string, string | undefined, boolean] => [d, u, false]),
+    ["sqlite", undefined, true],
+  ];
+  for (const [dialect, url, thread] of raw ? runs : []) {
     for (const writers of [1, 16, 256]) {
       const total = writers === 1 ? 2_000 : 40_000;
-      const rate = await appendRate(url, writers, total);
+      const rate = await appendRate(url, writers, total, thread);
       emit({
         figure: "durable_appends_per_s",
         dialect,
+        ...(thread ? { writer_thread: true } : {}),
         writers,
         value: round(rate),
         baseline: "sqlite_tx100_inserts_per_s",
