@@ -2,7 +2,7 @@
 // names a restricted field (the seed's classification: password, key, secret, token, credential,
 // auth). Headers are never logged whole: Fastify's request serializer logs method, url and
 // address only, and authorization/cookie headers are redacted if anything logs them.
-import { destination, pino, stdTimeFunctions } from "pino";
+import { type DestinationStream, destination, pino, stdTimeFunctions } from "pino";
 import type { Logger } from "./kernel/index.js";
 
 const RESTRICTED = [
@@ -43,16 +43,31 @@ export interface LoggerOptions {
   level: string;
   /** Write to stderr (CLI commands) rather than stdout (the server). */
   stderr?: boolean;
+  /** Where to write instead (tests). */
+  stream?: DestinationStream;
+}
+
+/** Rampart's own error codes (ERR_AUTH_REQUIRED, ...) say what went wrong and nothing secret. */
+const ERROR_CODE = /^ERR_[A-Z0-9_]+$/;
+
+/**
+ * Everything on a redacted path is replaced, except an error code under a `code` key: `code` must
+ * stay restricted (a TOTP or recovery code travels under that name), but an operator has to see
+ * which error a request ended with.
+ */
+function censor(value: unknown, path: string[]): unknown {
+  if (path[path.length - 1] === "code" && typeof value === "string" && ERROR_CODE.test(value)) return value;
+  return "[redacted]";
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
   return pino(
     {
       level: opts.level,
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      redact: { paths: REDACT_PATHS, censor },
       base: { service: "rampart" },
       timestamp: stdTimeFunctions.isoTime,
     },
-    destination({ fd: opts.stderr ? 2 : 1, sync: opts.stderr === true }),
+    opts.stream ?? destination({ fd: opts.stderr ? 2 : 1, sync: opts.stderr === true }),
   ) as unknown as Logger;
 }
