@@ -2,7 +2,6 @@
 
 export type { ControlCall, ControlRoute, RequestInfo } from "./control.js";
 export type { Authenticate, Principal } from "./principal.js";
-export { startSecurity, stopSecurity } from "./routes/incidents.js";
 export type { GatewayOptions, RunningGateway } from "./server.js";
 export { buildGateway, splitHostPort, startGateway } from "./server.js";
 export type { ExtraAuthenticators, GatewayServices } from "./services.js";

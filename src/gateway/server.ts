@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { App } from "../app.js";
+import { securityFor } from "../app-security.js";
+import { startTrading, stopTrading, type TradingWiring, tradingFor } from "../app-trading.js";
 import { uuid } from "../crypto/index.js";
 import { RampartError } from "../kernel/index.js";
 import { auditFailureAction, RESUME_APPROVAL_KIND, tradingResumeApprover } from "../trading/index.js";
@@ -22,17 +24,10 @@ import { lazyChildLoggerFactory } from "./request-logger.js";
 import { accessRoutes } from "./routes/access.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
-import { incidentRoutes, securityFor } from "./routes/incidents.js";
+import { incidentRoutes } from "./routes/incidents.js";
 import { secretsRoutes } from "./routes/secrets.js";
 import { tokenRoutes } from "./routes/tokens.js";
-import {
-  startTrading,
-  stopTrading,
-  type TradingWiring,
-  tradingFor,
-  tradingGate,
-  tradingRoutes,
-} from "./routes/trading.js";
+import { tradingGate, tradingRoutes } from "./routes/trading.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { createGatewayServices, type ExtraAuthenticators, type GatewayServices } from "./services.js";
 

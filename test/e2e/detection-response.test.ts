@@ -3,7 +3,7 @@
 // next request from it is refused by the gateway's first step — and revokes nothing else.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startSecurity, stopSecurity } from "../../src/gateway/index.js";
+import { securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
 async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -28,8 +28,7 @@ describe("brute force → incident → IP block at the gateway", () => {
   });
 
   test("five wrong passwords: one incident, the address blocked, the victim's session untouched", async () => {
-    const security = await import("../../src/gateway/routes/incidents.js");
-    const s = security.securityFor(r.app);
+    const s = securityFor(r.app);
     for (let i = 0; i < 5; i++) {
       const res = await r.http("POST", "/_rampart/v1/auth/login", {
         headers: { "content-type": "application/json" },

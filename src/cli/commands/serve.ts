@@ -3,14 +3,9 @@
 import cluster from "node:cluster";
 import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
+import { startSecurity, stopSecurity } from "../../app-security.js";
 import { startSinks } from "../../audit/index.js";
-import {
-  type RunningGateway,
-  splitHostPort,
-  startGateway,
-  startSecurity,
-  stopSecurity,
-} from "../../gateway/index.js";
+import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
 import { UsageError } from "../../kernel/index.js";
 import type { CliContext } from "../context.js";
 import { initDataDir, prepareServices } from "./init.js";

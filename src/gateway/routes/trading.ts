@@ -1,68 +1,13 @@
 // Trading controls over HTTP (/_rampart/v1/trading/…) and the gateway's trading gate for proxied
 // routes. Halting and reducing need `trading:emergency_stop`; a resume is proposed with
 // `trading:resume` and applied only when a different person approves it with
-// `trading:approve_resume`. One TradingService per App (tradingFor), started before use
-// (startTrading) and stopped on close (stopTrading).
+// `trading:approve_resume`. The service itself is the composition root's (src/app-trading.ts).
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import type { App } from "../../app.js";
-import { TradingRepository } from "../../store/index.js";
-import {
-  createTradingService,
-  type ResumeApprovals,
-  type TradingActor,
-  type TradingAdapter,
-  type TradingService,
-} from "../../trading/index.js";
+import { type TradingWiring, tradingFor } from "../../app-trading.js";
+import type { TradingActor } from "../../trading/index.js";
 import type { ControlCall, ControlRoute } from "../control.js";
-
-export interface TradingWiring {
-  /** Value of the environment variable named by trading.key_env (the gateway never reads env). */
-  keyEnvValue?: string | undefined;
-  /** Environment for actuator/command child processes (serve passes its own without RAMPART_*). */
-  childEnv?: Readonly<Record<string, string>>;
-  /** Replaces the configured adapter (tests). */
-  adapter?: TradingAdapter;
-  /** The approvals module's port, once it exists (default: Rampart's local four-eyes store). */
-  approvals?: ResumeApprovals;
-}
-
-const instances = new WeakMap<App, TradingService>();
-
-/** The App's trading service (built on first use; call startTrading before serving). */
-export function tradingFor(app: App, wiring: TradingWiring = {}): TradingService {
-  let s = instances.get(app);
-  if (!s) {
-    s = createTradingService({
-      settings: app.config.trading,
-      dataDir: app.dataDir,
-      store: new TradingRepository(app.store),
-      pubsub: app.ephemeral,
-      audit: app.audit,
-      clock: app.clock,
-      logger: app.logger.child({ component: "trading" }),
-      keyEnvValue: wiring.keyEnvValue,
-      childEnv: wiring.childEnv,
-      ...(wiring.adapter ? { adapter: wiring.adapter } : {}),
-      ...(wiring.approvals ? { approvals: wiring.approvals } : {}),
-    });
-    instances.set(app, s);
-  }
-  return s;
-}
-
-/** Builds and starts the App's trading service: subscribes to changes, then reads the database. */
-export async function startTrading(app: App, wiring: TradingWiring = {}): Promise<TradingService> {
-  const s = tradingFor(app, wiring);
-  await s.start();
-  return s;
-}
-
-export async function stopTrading(app: App): Promise<void> {
-  const s = instances.get(app);
-  instances.delete(app);
-  await s?.stop();
-}
 
 /** The form, JSON or query field `instrument` of a proxied request, if any. */
 function instrumentOf(request: FastifyRequest): string | undefined {

@@ -1,0 +1,172 @@
+// Detection and response of the composition root: one Security per App (securityFor) — the ledger
+// stream consumer, the responder with its playbook ports, the IP blocklist and read-only mode the
+// gateway consults — started with startSecurity and stopped with stopSecurity.
+
+import type { App } from "./app.js";
+import { tradingFor } from "./app-trading.js";
+import {
+  DetectionEngine,
+  detectionSettingsFromConfig,
+  type Severity,
+  StreamConsumer,
+  watchLedgerIntegrity,
+} from "./detection/index.js";
+import { ipFilterAsSets } from "./network/index.js";
+import {
+  ALLOWED_SET,
+  type AlertSender,
+  allowEntries,
+  BLOCKED_SET,
+  type IdentityActions,
+  IpBlocklist,
+  identityActionsFrom,
+  LedgerEvidenceBundler,
+  ReadOnlyMode,
+  Responder,
+  responseSettingsFromConfig,
+  type TradingActions,
+  tradingActionsFrom,
+  WebhookAlerts,
+} from "./response/index.js";
+import { createLedgerRepository, DetectionRepository, IncidentRepository } from "./store/index.js";
+
+export interface SecurityWiring {
+  /** Environment values for the alert webhooks' secret_env names (the gateway never reads env). */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Replaces the trading port (default: the App's TradingService). */
+  trading?: TradingActions | undefined;
+  /** Replaces the identity port (default: the App's IdentityService). */
+  identity?: IdentityActions | undefined;
+  /** Replaces the alert channels (default: the configured webhooks). */
+  alerts?: AlertSender | undefined;
+}
+
+export interface Security {
+  readonly consumer: StreamConsumer | undefined;
+  readonly responder: Responder;
+  readonly blocklist: IpBlocklist;
+  readonly readOnly: ReadOnlyMode;
+  /** The gateway's first step: refuse everything from a blocked address. */
+  isBlocked(ip: string): Promise<boolean>;
+  /** While true, the gateway refuses every non-GET/HEAD request (immediate_isolation). */
+  isReadOnly(): Promise<boolean>;
+}
+
+const instances = new WeakMap<App, { security: Security; stopWatch?: () => void }>();
+
+export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
+  const have = instances.get(app);
+  if (have) return have.security;
+  const cfg = app.config;
+  const log = app.logger.child({ component: "response" });
+  // Blocks land in the IP filter: one list, persisted, shared by every instance, checked first.
+  const blocklist = new IpBlocklist({
+    ephemeral: ipFilterAsSets(
+      app.ipFilter,
+      app.ephemeral,
+      { blocked: BLOCKED_SET, allowed: ALLOWED_SET },
+      "rampart:response",
+    ),
+    clock: app.clock,
+    settings: {
+      baseMs: cfg.response.block.base_s * 1000,
+      maxMs: cfg.response.block.max_s * 1000,
+      rememberMs: cfg.response.block.remember_s * 1000,
+      allowList: allowEntries(cfg.response),
+    },
+  });
+  const readOnly = new ReadOnlyMode(app.ephemeral, () => app.clock.now());
+  const env = wiring.env ?? {};
+  const alerts =
+    wiring.alerts ??
+    new WebhookAlerts({
+      channels: Object.fromEntries(
+        Object.entries(cfg.response.notify).map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }]),
+      ),
+    });
+  const ledgerRepo = createLedgerRepository(app.store);
+  const incidents = new IncidentRepository(app.store);
+  let identity = wiring.identity;
+  const lazyIdentity: IdentityActions = {
+    revokeUserSessions: (u, r) => {
+      identity ??= identityActionsFrom(app.identity());
+      return identity.revokeUserSessions(u, r);
+    },
+    disableUser: (u, r) => {
+      identity ??= identityActionsFrom(app.identity());
+      return identity.disableUser(u, r);
+    },
+  };
+  const responder = new Responder({
+    store: incidents,
+    settings: responseSettingsFromConfig(cfg),
+    clock: app.clock,
+    logger: log,
+    audit: app.audit,
+    ports: {
+      blocklist,
+      readOnly,
+      trading: wiring.trading ?? tradingActionsFrom(tradingFor(app)),
+      identity: lazyIdentity,
+      alerts,
+      evidence: new LedgerEvidenceBundler({
+        ledger: ledgerRepo,
+        dir: `${app.dataDir}/${cfg.response.evidence_dir}`,
+        checkpointNow: async () => app.ledger?.checkpoint(),
+      }),
+    },
+  });
+  const settings = detectionSettingsFromConfig(cfg);
+  const severities = Object.fromEntries(
+    Object.entries(cfg.incident_types).map(([k, v]) => [k, v.severity as Severity]),
+  );
+  // Without the ledger (opened withoutKeys) there is no stream to consume.
+  const consumer = app.ledger
+    ? new StreamConsumer({
+        ledger: ledgerRepo,
+        store: new DetectionRepository(app.store),
+        engine: new DetectionEngine({ settings, severities }),
+        sink: responder,
+        clock: app.clock,
+        logger: app.logger.child({ component: "detection" }),
+        pollMs: settings.pollMs,
+        batchSize: settings.batchSize,
+      })
+    : undefined;
+  const security: Security = {
+    consumer,
+    responder,
+    blocklist,
+    readOnly,
+    isBlocked: (ip) => blocklist.isBlocked(ip),
+    isReadOnly: () => readOnly.isReadOnly(),
+  };
+  instances.set(app, { security });
+  return security;
+}
+
+/** Resumes unfinished actions and read-only holds, starts the consumer and the integrity watch. */
+export async function startSecurity(app: App, wiring: SecurityWiring = {}): Promise<Security> {
+  const s = securityFor(app, wiring);
+  await s.responder.start();
+  await s.consumer?.start();
+  const entry = instances.get(app);
+  const every = app.config.detection.verify_interval_s;
+  if (entry && every > 0 && app.ledger)
+    entry.stopWatch = watchLedgerIntegrity({
+      ledger: createLedgerRepository(app.store),
+      audit: app.audit,
+      intervalMs: every * 1000,
+      onError: (e) => app.logger.error({ err: String(e) }, "ledger verification could not run"),
+    });
+  return s;
+}
+
+export async function stopSecurity(app: App): Promise<void> {
+  const entry = instances.get(app);
+  instances.delete(app);
+  if (!entry) return;
+  entry.stopWatch?.();
+  await entry.security.consumer?.stop();
+  await entry.security.responder.stop();
+}
