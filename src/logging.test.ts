@@ -36,7 +36,15 @@ test("credentials are redacted at the top level and nested; error codes stay rea
   );
   log.info({ code: "ERR_not-a-code 492039" }, "odd");
   await new Promise((r) => setImmediate(r));
-  const [top, nested, refused, headers, odd] = out.lines();
+  const lines = out.lines();
+  assert.equal(lines.length, 5);
+  const [top, nested, refused, headers, odd] = lines as [
+    Record<string, unknown>,
+    Record<string, unknown>,
+    Record<string, unknown>,
+    Record<string, unknown>,
+    Record<string, unknown>,
+  ];
   const text = JSON.stringify(out.lines());
   for (const secret of [
     "Quartz-Lantern-77",
@@ -47,13 +55,13 @@ test("credentials are redacted at the top level and nested; error codes stay rea
     "__Host-rampart_session=s",
   ])
     assert.ok(!text.includes(secret), `${secret} leaked into the log`);
-  assert.equal(top?.["password"], "[redacted]");
-  assert.equal(top?.["code"], "[redacted]");
-  assert.equal((nested?.["body"] as Record<string, unknown>)["code"], "[redacted]");
-  assert.equal((refused?.["err"] as Record<string, unknown>)["code"], "ERR_AUTH_REQUIRED");
-  assert.equal(refused?.["code"], "ERR_ACCESS_DENIED");
-  const h = (headers?.["req"] as { headers: Record<string, unknown> }).headers;
+  assert.equal(top["password"], "[redacted]");
+  assert.equal(top["code"], "[redacted]");
+  assert.equal((nested["body"] as Record<string, unknown>)["code"], "[redacted]");
+  assert.equal((refused["err"] as Record<string, unknown>)["code"], "ERR_AUTH_REQUIRED");
+  assert.equal(refused["code"], "ERR_ACCESS_DENIED");
+  const h = (headers["req"] as { headers: Record<string, unknown> }).headers;
   assert.equal(h["authorization"], "[redacted]");
   assert.equal(h["cookie"], "[redacted]");
-  assert.equal(odd?.["code"], "[redacted]");
+  assert.equal(odd["code"], "[redacted]");
 });
