@@ -176,7 +176,7 @@ export class AuditLedger implements AuditRecorder {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxBatch);
         try {
-          const { start, edge } = await this.#store.appendTransaction((tx) => this.#appendBatch(tx, batch));
+          const { start, edge } = await this.#append(batch);
           this.#edge = edge;
           batch.forEach((p, i) => {
             if (p.settled) return;
@@ -197,6 +197,13 @@ export class AuditLedger implements AuditRecorder {
     } finally {
       this.#writing = false;
     }
+  }
+
+  async #append(batch: readonly Pending[]): Promise<{ start: number; edge: CompactRange }> {
+    const store = this.#store;
+    if (!store.appendPrepared) return store.appendTransaction((tx) => this.#appendBatch(tx, batch));
+    const r = await store.appendPrepared(batch.map((p) => p.prepared));
+    return { start: r.start, edge: new CompactRange(r.size, r.edgeHashes) };
   }
 
   async #appendBatch(

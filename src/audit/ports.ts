@@ -1,6 +1,7 @@
 // The storage port the ledger depends on. src/store/repos/ledger.ts implements it over Kysely
 // (SQLite and PostgreSQL); this module never sees a query builder or a driver.
 
+import type { PreparedEvent } from "./event.js";
 import type { Hash, NodeKey, StoredNode } from "./merkle.js";
 import type { EventType, Outcome } from "./types.js";
 import type { ChunkScanner } from "./verify-chunk.js";
@@ -58,6 +59,16 @@ export interface LedgerStore extends NodeReader {
    * a database keep one ordered log. Resolves after a durable commit; rolls back when `fn` throws.
    */
   appendTransaction<T>(fn: (tx: LedgerAppendTx) => Promise<T>): Promise<T>;
+  /**
+   * Optional, for a store that can do the whole append where its lock is (the SQLite writer
+   * thread): one durable transaction that assigns the indexes under the append lock, writes each
+   * event's canonical form with its leaf hash, and the interior nodes the batch completes — the
+   * same rows appendTransaction would get from the ledger. Resolves after the commit with the first
+   * index and the tree's right edge after the batch (CompactRange's size and hashes).
+   */
+  appendPrepared?(
+    batch: readonly PreparedEvent[],
+  ): Promise<{ readonly start: number; readonly size: number; readonly edgeHashes: readonly Hash[] }>;
   size(): Promise<number>;
   /** Rows with from ≤ index < to, in index order (pages; never a long-held cursor). */
   readLeaves(from: number, to: number): AsyncIterable<LedgerLeaf>;

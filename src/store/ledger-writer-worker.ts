@@ -1,11 +1,14 @@
 // The SQLite ledger writer's thread (see ledger-writer.ts): its own connection to the database
 // file, the same pragmas as the main one (WAL, synchronous=FULL). An append is one synchronous step
-// here — BEGIN IMMEDIATE, check that the ledger still ends where the batch starts, insert rows and
-// nodes, COMMIT (the fsync happens here, off the gateway's event loop) — so the write lock is never
-// held across a message to the main thread (whose own connection may be waiting for it). It only
-// ever INSERTs: the ledger is append-only.
+// here — BEGIN IMMEDIATE, read where the ledger ends, build and insert the rows and nodes (or, for
+// a batch built on the main thread, check that it starts there), COMMIT (the fsync happens here,
+// off the gateway's event loop) — so the write lock is never held across a message to the main
+// thread (whose own connection may be waiting for it). It only ever INSERTs: the ledger is
+// append-only.
 import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
+import { canonicalAt, leafHashOf, type PreparedEvent } from "../audit/event.js";
+import { CompactRange, frontierKeys, type Hash, type StoredNode } from "../audit/merkle.js";
 
 export interface WriterRow {
   readonly index: number;
@@ -32,6 +35,7 @@ export type WriterRequest =
       readonly nodeHashes: Uint8Array;
     }
   | { readonly id: number; readonly op: "ping" }
+  | { readonly id: number; readonly op: "prepared"; readonly events: readonly PreparedEvent[] }
   | {
       readonly id: number;
       readonly op: "checkpoint";
@@ -65,6 +69,8 @@ const insertEntry = db.prepare(
   "insert into audit_entries (idx, leaf_hash, event, event_id, event_type, action, outcome, user_id, ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 );
 const insertNode = db.prepare("insert into audit_nodes (level, idx, hash) values (?, ?, ?)");
+const leafHash = db.prepare("select leaf_hash from audit_entries where idx = ?").pluck();
+const nodeHash = db.prepare("select hash from audit_nodes where level = ? and idx = ?").pluck();
 const insertCheckpoint = db.prepare(
   "insert into audit_checkpoints (tree_size, root_hash, note, created_at) values (?, ?, ?, ?)",
 );
@@ -110,8 +116,66 @@ function append(m: Extract<WriterRequest, { op: "append" }>): number | null {
   }
 }
 
+/** The right edge after this thread's last commit: reused while no other process appended. */
+let edgeAfterCommit: CompactRange | undefined;
+
+function storedEdge(size: number): CompactRange {
+  if (edgeAfterCommit && edgeAfterCommit.size === size) return edgeAfterCommit.clone();
+  const hashes = frontierKeys(size).map(({ level, index }) => {
+    const h = (level === 0 ? leafHash.get(index) : nodeHash.get(level, index)) as Buffer | undefined;
+    if (h === undefined) throw new Error(`ledger tree node (${level}, ${index}) is missing`);
+    return h as Hash;
+  });
+  return new CompactRange(size, hashes);
+}
+
+/**
+ * The whole append under the write lock: indexes from the ledger's real end (so processes sharing
+ * the file never race), each event's canonical form and leaf hash, the interior nodes it completes.
+ */
+function appendPrepared(events: readonly PreparedEvent[]): {
+  start: number;
+  size: number;
+  edgeHashes: Hash[];
+} {
+  begin.run();
+  try {
+    const max = maxIdx.get() as number | bigint | null;
+    const start = max === null ? 0 : Number(max) + 1;
+    const edge = storedEdge(start);
+    const nodes: StoredNode[] = [];
+    events.forEach((p, i) => {
+      const index = start + i;
+      const canonical = canonicalAt(p, index);
+      const leaf = leafHashOf(canonical);
+      edge.append(leaf, nodes);
+      insertEntry.run(
+        index,
+        leaf,
+        canonical,
+        p.eventId,
+        p.eventType,
+        p.action,
+        p.outcome,
+        p.userId,
+        p.timestampMs,
+      );
+    });
+    for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
+    commit.run();
+    edgeAfterCommit = edge;
+    return { start, size: edge.size, edgeHashes: [...edge.hashes()] };
+  } catch (e) {
+    edgeAfterCommit = undefined;
+    if (db.inTransaction) rollback.run();
+    throw e;
+  }
+}
+
 function handle(m: WriterRequest): unknown {
   switch (m.op) {
+    case "prepared":
+      return appendPrepared(m.events);
     case "append":
       return append(m);
     case "ping":

@@ -5,13 +5,21 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { sql } from "kysely";
-import { AuditLedger, verifyLedger } from "../audit/index.js";
+import { AuditLedger, type LedgerStore, verifyLedger } from "../audit/index.js";
 import { sampleEvent, testSigner } from "../audit/testing.js";
 import { ManualClock } from "../kernel/index.js";
 import { withLedgerWriterThread } from "./ledger-writer.js";
 import { openStore } from "./open.js";
 import { createLedgerRepository } from "./repos/ledger.js";
 import { openTestStore, type TestStore } from "./testing.js";
+
+/** The repository without one of its optional capabilities (to exercise the general path). */
+function proxyWithout(repo: LedgerStore, name: keyof LedgerStore): LedgerStore {
+  return new Proxy(repo, {
+    get: (target, prop, receiver) => (prop === name ? undefined : Reflect.get(target, prop, receiver)),
+    has: (target, prop) => prop !== name && Reflect.has(target, prop),
+  });
+}
 
 describe("SQLite ledger writer thread", () => {
   const opened: TestStore[] = [];
@@ -109,6 +117,27 @@ describe("SQLite ledger writer thread", () => {
     await ledger.close();
     const report = await verifyLedger(createLedgerRepository(ts.store), { publicKey: signer });
     assert.equal(report.ok, true);
+    assert.equal(report.size, 2);
+  });
+
+  test("appendTransaction (rows built on the main thread) is checked against the ledger's end", async () => {
+    const ts = await fresh();
+    const ledger = await ledgerOn(ts);
+    await ledger.record(sampleEvent(0));
+    await ledger.close();
+    // Another writer on the same file builds rows on the main thread, on a size it must re-check.
+    const w = await withLedgerWriterThread(ts.store, createLedgerRepository(ts.store));
+    closers.push(w.close);
+    const other = new AuditLedger({
+      store: proxyWithout(w.repo, "appendPrepared"),
+      clock: new ManualClock(),
+      origin: signer.name,
+    });
+    const r = await other.record(sampleEvent(1));
+    assert.equal(r.index, 1);
+    await other.close();
+    const report = await verifyLedger(createLedgerRepository(ts.store), { publicKey: signer });
+    assert.equal(report.ok, true, JSON.stringify(report.problem));
     assert.equal(report.size, 2);
   });
 

@@ -5,7 +5,11 @@
 // only prepares rows and hashes and posts them. Reads (proofs, verification, queries) stay on the
 // main connection: WAL gives them a consistent snapshot while the writer works.
 //
-// The contract of LedgerStore.appendTransaction is kept, optimistically: the batch is built on the
+// The ledger uses appendPrepared: the thread builds the whole batch (indexes, canonical forms, leaf
+// hashes, interior nodes) under BEGIN IMMEDIATE and commits it in one step, so the main thread only
+// prepares events, and processes sharing the file keep one ordered log without ever rebuilding.
+//
+// appendTransaction (the port's general form) is kept, optimistically: the batch is built on the
 // size this process last saw, and the writer checks under the database write lock (BEGIN IMMEDIATE,
 // so processes sharing the file keep one ordered log) that the ledger still ends there before it
 // inserts; if another process appended meanwhile, nothing is written and the batch is built again
@@ -189,7 +193,20 @@ export async function withLedgerWriterThread(
       note: cp.note,
       createdAtMs: cp.createdAtMs,
     })) as boolean;
-  const overrides: Partial<LedgerStore> = { appendTransaction, insertCheckpoint };
+  // The ledger's own path: the whole batch (indexes, canonical forms, hashes, nodes) is built on the
+  // thread under the write lock, so the main thread only prepares events and processes sharing the
+  // file never lose a race and rebuild.
+  const appendPrepared: NonNullable<LedgerStore["appendPrepared"]> = (batch) =>
+    writer.exclusive(async () => {
+      knownSize = undefined;
+      const r = (await writer.call("prepared", { events: batch })) as {
+        start: number;
+        size: number;
+        edgeHashes: Uint8Array[];
+      };
+      return { start: r.start, size: r.size, edgeHashes: r.edgeHashes };
+    });
+  const overrides: Partial<LedgerStore> = { appendTransaction, appendPrepared, insertCheckpoint };
   // Everything else (reads, and whatever else the repository offers) goes to the repository itself.
   const wrapped = new Proxy(repo, {
     get(target, prop, receiver) {
