@@ -31,6 +31,10 @@ async function servePrimary(ctx: CliContext, opts: ServeOptions, workers: number
     throw new UsageError(
       "--workers needs shared ephemeral state: set ephemeral.redis_url or RAMPART_REDIS_URL (rate limits, revocations and blocks must be seen by every worker)",
     );
+  if (!config.database.url?.startsWith("postgres"))
+    ctx.err(
+      `rampart: note: ${workers} workers share one SQLite file, so their ledger commits take turns on its write lock; on a small machine one process is often faster. For several cores, use PostgreSQL (database.url).`,
+    );
   // Once, before any worker: the CA and the first admin (workers would race to create them).
   const app = await ctx.openApp(dataDir, { config });
   try {
