@@ -12,7 +12,9 @@
 // (from /proc), and the Rampart/nginx ratios.
 // Needs nginx and wrk for the full comparison: apt-get install -y nginx wrk.
 // BENCH_SECONDS (default 10) and BENCH_ONLY=upstream,bare,nginx1,rampart1,nginx2,rampart2 to pick runs;
-// BENCH_CPU_PROF=DIR writes a V8 CPU profile of each Rampart process there (--cpu-prof).
+// BENCH_CPU_PROF=DIR writes a V8 CPU profile of each Rampart process there (--cpu-prof);
+// BENCH_DATABASE_URL=postgres://… runs Rampart on a fresh PostgreSQL database (several processes'
+// natural database) instead of SQLite.
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
@@ -226,6 +228,17 @@ async function measure(name: string, pid: number, url: string, headers: Record<s
   return out;
 }
 
+async function pgAdmin(url: string, statement: string): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts a server from bench/lib in its own process; it prints the port it listens on. */
 async function startLibServer(
   script: string,
@@ -244,13 +257,27 @@ async function startLibServer(
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "rampart-bench-gw-"));
   const children: ChildProcess[] = [];
+  let dbUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
   try {
     const upstream = await startLibServer("upstream.mjs", []);
     children.push(upstream.child);
     const upPort = upstream.port;
 
     await initDataDir(dir);
+    // BENCH_DATABASE_URL (a PostgreSQL server): Rampart's database is a fresh database there,
+    // dropped at the end; default SQLite in the data directory.
+    const adminUrl = process.env["BENCH_DATABASE_URL"];
+    if (adminUrl) {
+      const name = `rampart_bench_${Date.now().toString(36)}`;
+      await pgAdmin(adminUrl, `create database ${name}`);
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      dbUrl = u.toString();
+      dropDatabase = () => pgAdmin(adminUrl, `drop database if exists ${name} with (force)`);
+    }
     const configText = [
+      ...(dbUrl ? [`database:\n  url: "${dbUrl}"`] : []),
       `upstreams:\n  dashboard: { url: "http://127.0.0.1:${upPort}", timeout_ms: 5000 }`,
       `logging:\n  level: ${process.env["BENCH_LOG_LEVEL"] ?? "silent"}`,
       "rate_limits:\n  per_ip: { requests_per_minute: 100000000, burst: 10000000 }\n  per_principal: { requests_per_minute: 100000000, burst: 10000000 }\n  auth: { requests_per_minute: 1000, burst: 100 }\n  roles: {}\n  routes: []",
@@ -330,7 +357,7 @@ async function main(): Promise<void> {
       const rp = await startRampart(dir, n, pair.env);
       children.push(rp.child);
       const rampart = await measure(
-        `rampart_checked_audited_proxy_${n}proc`,
+        `rampart_checked_audited_proxy_${n}proc${dbUrl ? "_postgres" : ""}`,
         rp.child.pid as number,
         `https://127.0.0.1:${rp.port}/risk`,
         cookie,
@@ -360,6 +387,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of children) await stop(c);
+    await dropDatabase?.();
     if (process.env["BENCH_KEEP"]) process.stderr.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }
