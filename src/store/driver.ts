@@ -10,6 +10,7 @@ import {
   CompiledQuery,
   type DatabaseConnection,
   type DatabaseIntrospector,
+  type DatabaseMetadata,
   type Dialect,
   type DialectAdapter,
   type Driver,
@@ -17,6 +18,8 @@ import {
   type QueryCompiler,
   type QueryResult,
   SqliteAdapter,
+  sql,
+  type TableMetadata,
   type TransactionSettings,
 } from "kysely";
 import type { DatabaseDialect } from "../kernel/index.js";
@@ -130,6 +133,42 @@ export function guardDialect(inner: Dialect, dialect: DatabaseDialect): Dialect 
     createQueryCompiler: (): QueryCompiler => inner.createQueryCompiler(),
     createAdapter: (): DialectAdapter =>
       dialect === "sqlite" ? new TransactionalDdlSqliteAdapter() : inner.createAdapter(),
-    createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector => inner.createIntrospector(db),
+    createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector =>
+      dialect === "postgres"
+        ? new TableListIntrospector(db, inner.createIntrospector(db))
+        : inner.createIntrospector(db),
   };
+}
+
+/**
+ * Kysely's PostgreSQL introspector reads the columns of every table in every schema and calls
+ * pg_get_serial_sequence('schema.table') on each: when another installation sharing the server (or
+ * another test run) drops its schema at that moment, the call fails with "schema does not exist"
+ * and so did our migrations. The only reader of introspection here is Kysely's Migrator, which
+ * asks whether its own tables exist (schema and name): this lists tables and views from the catalog
+ * in one query that resolves no names, so another schema vanishing cannot fail it. Columns are
+ * not listed (nothing here reads them).
+ */
+class TableListIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<unknown>,
+    private readonly inner: DatabaseIntrospector,
+  ) {}
+
+  getSchemas(): ReturnType<DatabaseIntrospector["getSchemas"]> {
+    return this.inner.getSchemas();
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const r = await sql<{ schema: string; name: string; is_view: boolean }>`
+      select n.nspname as schema, c.relname as name, c.relkind in ('v', 'm') as is_view
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p', 'v', 'm')
+        and n.nspname <> 'information_schema' and n.nspname not like 'pg\_%'`.execute(this.db);
+    return r.rows.map((t) => ({ schema: t.schema, name: t.name, isView: t.is_view, columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
 }

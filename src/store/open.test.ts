@@ -219,6 +219,40 @@ else
       }
     });
 
+    test("migrating is not disturbed by another installation dropping its schema meanwhile", async () => {
+      // Kysely's migrator reads the tables of every schema on the server; a schema dropped by
+      // someone else during that read used to fail our migration with "schema does not exist".
+      const admin = await openStore({ dataDir: "/nonexistent", url: pgUrl });
+      let churning = true;
+      const churn = (async () => {
+        while (churning) {
+          const name = `rampart_test_churn_${randomTag()}`;
+          await sql`create schema ${sql.id(name)}`.execute(admin.db);
+          await sql`create table ${sql.id(name)}.t (id serial primary key)`.execute(admin.db);
+          await sql`drop schema ${sql.id(name)} cascade`.execute(admin.db);
+        }
+      })();
+      try {
+        for (let i = 0; i < 15; i++) {
+          const store = await openStore({
+            dataDir: "/nonexistent",
+            url: pgUrl,
+            schema: `rampart_test_${randomTag()}`,
+          });
+          try {
+            await migrateToLatest(store);
+          } finally {
+            await sql`drop schema ${sql.id(store.schema ?? "")} cascade`.execute(store.db);
+            await store.close();
+          }
+        }
+      } finally {
+        churning = false;
+        await churn;
+        await admin.close();
+      }
+    });
+
     test("int8 arrives as a number, and a value beyond 2^53 is refused rather than rounded", async () => {
       const store = await openStore({
         dataDir: "/nonexistent",
