@@ -2,44 +2,25 @@
 // are recorded in the ledger as the local operator (`local:<os user>`).
 import type { Command } from "commander";
 import type { App } from "../../app.js";
+import { securityFor } from "../../app-security.js";
 import { inclusionProof } from "../../audit/index.js";
 import { UsageError } from "../../kernel/index.js";
 import {
-  allowEntries,
   INCIDENT_STATUSES,
   type Incident,
   type IncidentStatus,
-  IpBlocklist,
-  ReadOnlyMode,
-  Responder,
-  responseSettingsFromConfig,
+  type Responder,
 } from "../../response/index.js";
 import { createLedgerRepository, IncidentRepository } from "../../store/index.js";
 import type { CliContext } from "../context.js";
 
+/**
+ * The server's responder for this App (src/app-security.ts), so that the CLI's actions reach the
+ * same places: a false positive lifts its blocks from the IP filter the gateway checks (a running
+ * server reloads it within seconds), a resolution releases read-only mode.
+ */
 export function cliResponder(app: App): Responder {
-  const cfg = app.config;
-  return new Responder({
-    store: new IncidentRepository(app.store),
-    settings: responseSettingsFromConfig(cfg),
-    clock: app.clock,
-    logger: app.logger.child({ component: "response" }),
-    audit: app.audit,
-    ports: {
-      // Lifts what the incident set: read-only holds and (false positives) its IP blocks.
-      readOnly: new ReadOnlyMode(app.ephemeral, () => app.clock.now()),
-      blocklist: new IpBlocklist({
-        ephemeral: app.ephemeral,
-        clock: app.clock,
-        settings: {
-          baseMs: cfg.response.block.base_s * 1000,
-          maxMs: cfg.response.block.max_s * 1000,
-          rememberMs: cfg.response.block.remember_s * 1000,
-          allowList: allowEntries(cfg.response),
-        },
-      }),
-    },
-  });
+  return securityFor(app).responder;
 }
 
 function line(i: Incident): string {

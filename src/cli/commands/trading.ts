@@ -4,26 +4,13 @@
 // proposed here: a different person approves it (`rampart trading approve ID`, or the API).
 import type { Command } from "commander";
 import type { App } from "../../app.js";
-import { TradingRepository } from "../../store/index.js";
-import {
-  createTradingService,
-  type StateChange,
-  type TradingAction,
-  type TradingActor,
-  type TradingService,
-} from "../../trading/index.js";
+import { tradingFor } from "../../app-trading.js";
+import type { StateChange, TradingAction, TradingActor, TradingService } from "../../trading/index.js";
 import type { CliContext } from "../context.js";
 
-/** The CLI's trading service for an App (the gateway has its own per-App instance). */
+/** The App's trading service (src/app-trading.ts), with the actuator key and environment of this process. */
 export function cliTradingService(app: App, ctx: CliContext): TradingService {
-  return createTradingService({
-    settings: app.config.trading,
-    dataDir: app.dataDir,
-    store: new TradingRepository(app.store),
-    pubsub: app.ephemeral,
-    audit: app.audit,
-    clock: app.clock,
-    logger: app.logger.child({ component: "trading" }),
+  return tradingFor(app, {
     keyEnvValue: app.config.trading.key_env ? ctx.env[app.config.trading.key_env] : undefined,
     childEnv: childEnvironment(ctx.env),
   });
