@@ -36,6 +36,8 @@ export interface ResponderOptions {
   readonly ports?: Omit<ActionPorts, "store"> | undefined;
   /** Every playbook in dry run (replay, or a trial of the rules). */
   readonly dryRun?: boolean | undefined;
+  /** How often read-only holds are checked against the incidents' status in the store (ms). */
+  readonly reconcileMs?: number | undefined;
 }
 
 export interface IncidentActor {
@@ -91,6 +93,7 @@ export class Responder implements DetectionSink {
   readonly #log: Logger;
   readonly #ports: ActionPorts;
   readonly #runner: ActionRunner;
+  #reconcile: ReturnType<typeof setInterval> | undefined;
 
   constructor(o: ResponderOptions) {
     this.#o = o;
@@ -107,7 +110,11 @@ export class Responder implements DetectionSink {
     });
   }
 
-  /** Re-establishes read-only holds and resumes actions left unfinished by a restart. */
+  /**
+   * Re-establishes read-only holds and resumes actions left unfinished by a restart; then, every
+   * few seconds, releases holds whose incident was closed elsewhere (a CLI with no shared Redis
+   * closes it in the database only: the database, not the ephemeral set, decides).
+   */
   async start(): Promise<void> {
     for (const a of await this.#store.unfinishedActions())
       this.#runner.enqueue(a.incidentId, a.key, a.attempts + 1);
@@ -116,6 +123,22 @@ export class Responder implements DetectionSink {
       for (const i of await this.#store.list({ open: true, limit: 1000 })) {
         const acts = await this.#store.actions(i.id);
         if (acts.some((a) => a.action === "immediate_isolation" && a.status === "done")) await ro.hold(i.id);
+      }
+      this.#reconcile = setInterval(() => {
+        void this.#releaseClosedHolds(ro).catch((e: unknown) =>
+          this.#log.error({ err: e instanceof Error ? e.message : String(e) }, "read-only reconcile failed"),
+        );
+      }, this.#o.reconcileMs ?? 2000);
+      this.#reconcile.unref?.();
+    }
+  }
+
+  async #releaseClosedHolds(ro: NonNullable<ActionPorts["readOnly"]>): Promise<void> {
+    for (const id of await ro.holders()) {
+      const i = await this.#store.get(id);
+      if (!i || CLOSED.includes(i.status)) {
+        await ro.release(id);
+        this.#log.info({ incident: id }, "read-only hold released: the incident was closed");
       }
     }
   }
@@ -126,6 +149,8 @@ export class Responder implements DetectionSink {
   }
 
   stop(): Promise<void> {
+    if (this.#reconcile) clearInterval(this.#reconcile);
+    this.#reconcile = undefined;
     return this.#runner.stop();
   }
 
