@@ -9,7 +9,7 @@ import { systemClock } from "../kernel/index.js";
 import { openEphemeral } from "../store/index.js";
 import { MemoryIncidentStore } from "./memory-store.js";
 import { ReadOnlyMode } from "./read-only.js";
-import { Responder } from "./responder.js";
+import { EMPTY_CONTEXT, Responder } from "./responder.js";
 import { responseSettingsFromConfig } from "./settings.js";
 import type { Incident } from "./types.js";
 
@@ -34,15 +34,7 @@ function incident(id: string): Incident {
     closedBy: null,
     resolution: null,
     rules: ["ledger_integrity"],
-    context: {
-      ips: [],
-      users: [],
-      sessions: [],
-      instruments: [],
-      strategies: [],
-      patterns: [],
-      summaries: [],
-    },
+    context: EMPTY_CONTEXT,
   };
 }
 

@@ -77,7 +77,8 @@ function mergeContext(c: IncidentContext, d: Detection): IncidentContext {
     summaries: union(c.summaries, [d.summary], 20),
   };
 }
-const EMPTY: IncidentContext = {
+/** An incident context with nothing in it yet. */
+export const EMPTY_CONTEXT: IncidentContext = {
   ips: [],
   users: [],
   sessions: [],
@@ -253,7 +254,7 @@ export class Responder implements DetectionSink {
         closedBy: null,
         resolution: null,
         rules: [],
-        context: EMPTY,
+        context: EMPTY_CONTEXT,
       };
       if (await this.#store.insert(fresh)) {
         created = true;
