@@ -99,3 +99,26 @@ export interface ApprovalStore {
   /** Marks pending proposals past their expiry as expired (one, or all when `id` is absent); returns their ids. */
   expireProposals(now: number, id?: string): Promise<string[]>;
 }
+
+/** A proposal as the API shows it: times in ISO 8601. */
+export function proposalView(p: Proposal): Record<string, unknown> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: p.id,
+    kind: p.kind,
+    payload: p.payload,
+    action: p.action,
+    summary: p.summary,
+    status: p.status,
+    requestedBy: p.requestedByName,
+    reason: p.reason,
+    createdAt: iso(p.createdAt),
+    expiresAt: iso(p.expiresAt),
+    decidedBy: p.decidedByName,
+    decidedAt: iso(p.decidedAt),
+    decisionNote: p.decisionNote,
+    appliedAt: iso(p.appliedAt),
+    result: p.result,
+    failure: p.failure,
+  };
+}

@@ -28,6 +28,7 @@ export type {
   ProposalDecision,
   ProposalStatus,
 } from "./approval-types.js";
+export { proposalView } from "./approval-types.js";
 export type { ApprovalDeps, ApprovalSettings, ProposeInput } from "./approvals.js";
 export {
   APPROVE_ACTION,

@@ -43,6 +43,7 @@ export {
   CompactRange,
   consistencyRanges,
   EMPTY_ROOT,
+  frontierKeys,
   hashChildren,
   hashLeaf,
   hashLeafText,

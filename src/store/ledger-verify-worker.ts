@@ -7,7 +7,7 @@ import SqliteDatabase from "better-sqlite3";
 import type { ChunkResult, ChunkTask } from "../audit/index.js";
 // The chunk verifier's own file rather than the module's index: a thread starts with it, and the
 // index loads the whole ledger (sinks, ingestion, HTTP clients) — 0.4 s per thread under tsx.
-import { ChunkVerifier } from "../audit/verify-chunk.js";
+import { ChunkVerifier } from "../audit/index.js";
 import { toStoreError } from "./errors.js";
 import type { StoreLocation } from "./open.js";
 

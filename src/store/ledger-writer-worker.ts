@@ -7,8 +7,15 @@
 // append-only.
 import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
-import { canonicalAt, leafHashOf, type PreparedEvent } from "../audit/event.js";
-import { CompactRange, frontierKeys, type Hash, type StoredNode } from "../audit/merkle.js";
+import {
+  CompactRange,
+  canonicalAt,
+  frontierKeys,
+  type Hash,
+  leafHashOf,
+  type PreparedEvent,
+  type StoredNode,
+} from "../audit/index.js";
 
 export interface WriterRow {
   readonly index: number;

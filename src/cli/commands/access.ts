@@ -11,7 +11,6 @@ import {
   listAttestations,
   type SodSubject,
 } from "../../access/index.js";
-import { accessServices } from "../../gateway/routes/access.js";
 import type { CliContext } from "../context.js";
 
 const dataDirOpt = [
@@ -105,7 +104,7 @@ export function registerAccessCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { attest?: string; history?: boolean; json?: boolean; dataDir?: string }) => {
       const app = await ctx.openApp(ctx.dataDir(opts.dataDir));
       try {
-        const deps = accessServices(app).review;
+        const deps = app.access().review;
         if (opts.history) {
           const list = await listAttestations(deps);
           if (opts.json) ctx.out(JSON.stringify(list, null, 2));

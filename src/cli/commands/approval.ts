@@ -4,9 +4,8 @@
 // `--as` says (they already hold the data directory and master key); remote approvals go through
 // the API, which adds a session and step-up MFA.
 import type { Command } from "commander";
-import type { ApprovalActor, Proposal, ProposalStatus } from "../../access/index.js";
+import { type ApprovalActor, type Proposal, type ProposalStatus, proposalView } from "../../access/index.js";
 import type { App } from "../../app.js";
-import { accessServices, proposalView } from "../../gateway/routes/access.js";
 import { RampartError, UsageError } from "../../kernel/index.js";
 import type { CliContext } from "../context.js";
 
@@ -65,7 +64,7 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
           throw new UsageError("--payload is not valid JSON");
         }
         const p = await withApp(opts, async (app) =>
-          accessServices(app).approvals.propose(await actorFor(app, ctx, opts.as), {
+          app.access().approvals.propose(await actorFor(app, ctx, opts.as), {
             kind,
             payload,
             reason: opts.reason,
@@ -93,7 +92,7 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
       .option(...dataDirOpt)
       .action(async (id: string, opts: { as?: string; note?: string; json?: boolean; dataDir?: string }) => {
         const p = await withApp(opts, async (app) => {
-          const a = accessServices(app).approvals;
+          const a = app.access().approvals;
           const actor = await actorFor(app, ctx, opts.as);
           return verb === "approve" ? a.approve(actor, id, opts.note) : a.reject(actor, id, opts.note);
         });
@@ -116,7 +115,7 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive integer");
       const list = await withApp(opts, (app) =>
-        accessServices(app).approvals.list({ status: opts.status as ProposalStatus | undefined, limit }),
+        app.access().approvals.list({ status: opts.status as ProposalStatus | undefined, limit }),
       );
       if (opts.json) ctx.out(JSON.stringify(list.map(proposalView), null, 2));
       else ctx.out(list.length ? list.map(line).join("\n") : "no proposals");
@@ -127,7 +126,7 @@ export function registerApprovalCommands(program: Command, ctx: CliContext): voi
     .description("one proposal in full")
     .option(...dataDirOpt)
     .action(async (id: string, opts: { dataDir?: string }) => {
-      const p = await withApp(opts, (app) => accessServices(app).approvals.get(id));
+      const p = await withApp(opts, (app) => app.access().approvals.get(id));
       ctx.out(JSON.stringify(proposalView(p), null, 2));
     });
 }

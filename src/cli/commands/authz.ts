@@ -12,7 +12,7 @@ import {
   renderMatrixMarkdown,
 } from "../../access/index.js";
 import type { App } from "../../app.js";
-import { routeActions } from "../../gateway/routes/access.js";
+import { routeActions } from "../../gateway/index.js";
 import { UsageError } from "../../kernel/index.js";
 import { AccessRepository } from "../../store/index.js";
 import type { CliContext } from "../context.js";

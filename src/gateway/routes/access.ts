@@ -2,32 +2,22 @@
 // /authz/matrix, administrators: `system:authz_check`) and four-eyes approvals (/approvals: propose,
 // list, show, approve, reject). Step-up MFA for approving comes from config `step_up`
 // (`approvals:approve`), enforced by the pipeline before the handler runs.
-//
-// `accessServices(app)` builds the approval service (with the built-in `user.set_roles` and
-// `role.define` appliers) once per App; until the composition root owns it, the CLI uses it too.
+// The approval service itself is the composition root's (`app.access()`, src/app-access.ts).
 import { Type } from "@sinclair/typebox";
 import {
   type ApprovalActor,
   buildMatrix,
   explainDecision,
   PROPOSE_ACTION,
-  type Proposal,
   type ProposalStatus,
+  proposalView,
   VIEW_ACTION,
 } from "../../access/index.js";
 import type { App } from "../../app.js";
-import type { AccessServices } from "../../app-access.js";
 import { RampartError, UsageError } from "../../kernel/index.js";
 import type { ControlCall, ControlRoute } from "../control.js";
 
 export const AUTHZ_CHECK_ACTION = "system:authz_check";
-
-export type { AccessServices } from "../../app-access.js";
-
-/** The App's access services (kept for callers that import it from here). */
-export function accessServices(app: App): AccessServices {
-  return app.access();
-}
 
 /** Every distinct RBAC action named by control routes (not "public", "authenticated" or per-request ones). */
 export function controlRouteActions(routes: readonly ControlRoute[]): string[] {
@@ -52,35 +42,12 @@ function actorOf(c: ControlCall): ApprovalActor {
   };
 }
 
-/** A proposal as the API shows it: times in ISO 8601. */
-export function proposalView(p: Proposal): Record<string, unknown> {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: p.id,
-    kind: p.kind,
-    payload: p.payload,
-    action: p.action,
-    summary: p.summary,
-    status: p.status,
-    requestedBy: p.requestedByName,
-    reason: p.reason,
-    createdAt: iso(p.createdAt),
-    expiresAt: iso(p.expiresAt),
-    decidedBy: p.decidedByName,
-    decidedAt: iso(p.decidedAt),
-    decisionNote: p.decisionNote,
-    appliedAt: iso(p.appliedAt),
-    result: p.result,
-    failure: p.failure,
-  };
-}
-
 const STATUSES: readonly ProposalStatus[] = ["pending", "approved", "rejected", "expired", "failed"];
 const Str = (max: number) => Type.String({ minLength: 1, maxLength: max });
 const Note = Type.Optional(Type.String({ maxLength: 1000 }));
 
 export function accessRoutes(app: App): ControlRoute[] {
-  const approvals = () => accessServices(app).approvals;
+  const approvals = () => app.access().approvals;
   const id = (c: ControlCall) => c.params["id"] ?? "";
   return [
     {
