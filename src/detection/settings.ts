@@ -1,6 +1,7 @@
 // Detection settings: the validated `detection:` config section turned into the engine's own
 // shape, with the seed's incident-type thresholds (incident_types.*.escalation_threshold) as the
 // built-in rules' thresholds.
+import { defaultConfig } from "../config/index.js";
 import type { Severity } from "./types.js";
 
 export type WindowMode = "sliding" | "leaky";
@@ -66,17 +67,10 @@ export interface DetectionConfigSection {
   readonly verify_interval_s: number;
 }
 
-export const DEFAULT_DETECTION: DetectionConfigSection = {
-  rules: [],
-  disabled_rules: [],
-  trading_hours: { timezone: "UTC", days: [1, 2, 3, 4, 5], start: "06:00", end: "22:00" },
-  warmup: { events: 50, hours: 24 },
-  stream: { poll_ms: 200, batch: 2000 },
-  role_change_via: ["approval"],
-  group_window_s: 3600,
-  max_keys: 100_000,
-  verify_interval_s: 3600,
-};
+/** The seed's detection defaults, from the one place they are written (src/config/defaults-config.ts). */
+export const DEFAULT_DETECTION: DetectionConfigSection = defaultConfig()[
+  "detection"
+] as DetectionConfigSection;
 
 export function detectionSettings(
   section: DetectionConfigSection | undefined,

@@ -25,21 +25,8 @@ import { ReadOnlyMode } from "./read-only.js";
 import { Responder } from "./responder.js";
 import { DEFAULT_RESPONSE, type ResponseConfigSection, type ResponseSettings } from "./settings.js";
 
-export const INCIDENT_TYPES = {
-  ...(defaultConfig()["incident_types"] as ResponseSettings["incidentTypes"]),
-  privilege_escalation: {
-    severity: "high",
-    auto_response: ["alert_security_team"],
-    escalation_threshold: 3,
-    containment_actions: ["manual_review"],
-  },
-  token_abuse: {
-    severity: "high",
-    auto_response: ["block_ip", "alert_security_team"],
-    escalation_threshold: 3,
-    containment_actions: ["isolate_user_session"],
-  },
-} as ResponseSettings["incidentTypes"];
+/** The configured incident types and playbooks (the seed's, and the further types detection raises). */
+export const INCIDENT_TYPES = defaultConfig()["incident_types"] as ResponseSettings["incidentTypes"];
 
 export class FakeTrading implements TradingActions {
   readonly calls: { verb: "halt" | "reduce"; scope: string; reason: string }[] = [];
