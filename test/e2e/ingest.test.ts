@@ -6,27 +6,18 @@
 // unreachable and the queue full, records are dropped and counted.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
-import { type App, createApp } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { parseStoredEvent } from "../../src/audit/index.js";
-import { initDataDir } from "../../src/cli/commands/init.js";
-import { loadConfig } from "../../src/config/index.js";
-import { PasswordHasher } from "../../src/crypto/index.js";
-import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
-import { silentLogger, systemClock } from "../../src/kernel/index.js";
-import { createPkiService, pkiSettingsFromConfig } from "../../src/pki/index.js";
-import {
-  createLedgerQueryRepository,
-  PkiRepository,
-  randomTag,
-  TokenRepository,
-} from "../../src/store/index.js";
-import { createTokenService, type TokenService, tokenSettingsFromConfig } from "../../src/tokens/index.js";
+import type { RunningGateway } from "../../src/gateway/index.js";
+import { systemClock } from "../../src/kernel/index.js";
+import { createLedgerQueryRepository } from "../../src/store/index.js";
+import type { TokenService } from "../../src/tokens/index.js";
+
+import { type Rampart, startRampart } from "./harness.js";
 
 const HANDLER_DIR = resolve("integrations/pysystemtrade");
 
@@ -66,9 +57,9 @@ class DynamicAttributeLogger(logging.LoggerAdapter):
 `;
 
 describe("pysystemtrade logs into the ledger through the Python handler", () => {
+  let r: Rampart;
   let dataDir: string;
   let app: App;
-  let demo: DemoDashboard;
   let gateway: RunningGateway;
   let tokens: TokenService;
   let shipperToken: string;
@@ -77,54 +68,15 @@ describe("pysystemtrade logs into the ledger through the Python handler", () => 
   let caPem: string;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "rampart-ingest-"));
-    await initDataDir(dataDir);
-    demo = await startDemoDashboard({ host: "127.0.0.1", port: 0 });
-    const config = loadConfig({
-      fileName: "rampart.yaml",
-      text: [
-        "server:\n  listen: 127.0.0.1:0",
-        `upstreams:\n  dashboard: { url: "${demo.url}", timeout_ms: 2000 }`,
-        "logging:\n  level: silent",
+    r = await startRampart({
+      clock: systemClock,
+      yaml: [
         "audit:\n  ingest: { min_level: INFO, max_batch: 50 }",
         "roles:\n  log_shipper: { permissions: [audit:ingest], restrictions: [], session_timeout: 3600 }",
       ].join("\n"),
-      env: {},
     });
-    app = await createApp({
-      dataDir,
-      config,
-      clock: systemClock,
-      hasher: new PasswordHasher({
-        params: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
-        concurrency: 2,
-      }),
-      logger: silentLogger,
-      ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
-    });
-    tokens = createTokenService({
-      store: new TokenRepository(app.store),
-      users: app.identity(),
-      policy: app.policy,
-      keys: app.keyring(),
-      broadcast: app.ephemeral,
-      audit: app.audit,
-      clock: app.clock,
-      settings: tokenSettingsFromConfig(app.config),
-    });
-    await tokens.start();
-    await createPkiService({
-      store: new PkiRepository(app.store),
-      keys: app.keyring(),
-      audit: app.audit,
-      clock: app.clock,
-      settings: pkiSettingsFromConfig(app.config),
-    }).ensureCa();
-    gateway = await startGateway(app, {
-      authenticators: {
-        bearer: (authorization, request) => tokens.authenticateBearer(authorization, request.ip, request.id),
-      },
-    });
+    ({ dataDir, app, gateway } = r);
+    tokens = app.tokens();
     const shipper = await app
       .identity()
       .createUser(
@@ -148,11 +100,7 @@ describe("pysystemtrade logs into the ledger through the Python handler", () => 
   });
 
   after(async () => {
-    await gateway?.close();
-    await tokens?.close();
-    await app?.close();
-    await demo?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await r?.close();
   });
 
   async function pysystemtradeEvents() {

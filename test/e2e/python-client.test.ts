@@ -3,20 +3,16 @@
 // certificate, verify Rampart's certificate against a CA file, and map answers to exceptions.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
-import { type App, createApp } from "../../src/app.js";
-import { initDataDir } from "../../src/cli/commands/init.js";
-import { loadConfig } from "../../src/config/index.js";
-import { PasswordHasher } from "../../src/crypto/index.js";
-import { type RunningGateway, startGateway } from "../../src/gateway/index.js";
-import { silentLogger, systemClock } from "../../src/kernel/index.js";
+import type { App } from "../../src/app.js";
+import type { RunningGateway } from "../../src/gateway/index.js";
+import { systemClock } from "../../src/kernel/index.js";
 import type { PkiService } from "../../src/pki/index.js";
-import { randomTag } from "../../src/store/index.js";
 import type { TokenService } from "../../src/tokens/index.js";
+
+import { type Rampart, startRampart } from "./harness.js";
 
 const CLIENT_DIR = resolve("integrations/python");
 
@@ -69,9 +65,9 @@ def call(client, method, path, **kw):
 }
 
 describe("the Python client against a running Rampart", () => {
+  let r: Rampart;
   let dataDir: string;
   let app: App;
-  let demo: DemoDashboard;
   let gateway: RunningGateway;
   let tokens: TokenService;
   let pki: PkiService;
@@ -79,35 +75,13 @@ describe("the Python client against a running Rampart", () => {
   let env: Record<string, string>;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "rampart-py-"));
+    // Real time: tokens and certificates are checked against the clock the Python side sees.
+    r = await startRampart({ clock: systemClock });
+    ({ dataDir, app, gateway } = r);
     files = join(dataDir, "client");
-    await initDataDir(dataDir);
-    demo = await startDemoDashboard({ host: "127.0.0.1", port: 0 });
-    const config = loadConfig({
-      fileName: "rampart.yaml",
-      text: [
-        "server:\n  listen: 127.0.0.1:0",
-        `upstreams:\n  dashboard: { url: "${demo.url}", timeout_ms: 2000 }`,
-        "logging:\n  level: silent",
-      ].join("\n"),
-      env: {},
-    });
-    app = await createApp({
-      dataDir,
-      config,
-      clock: systemClock,
-      hasher: new PasswordHasher({
-        params: { memoryKiB: 1024, iterations: 1, parallelism: 1 },
-        concurrency: 2,
-      }),
-      logger: silentLogger,
-      ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
-    });
     // The gateway wires bearer tokens, client certificates (mTLS) and the token routes itself.
     tokens = app.tokens();
     pki = app.pki();
-    await pki.ensureCa();
-    gateway = await startGateway(app);
     await rm(files, { recursive: true, force: true });
     const { mkdir } = await import("node:fs/promises");
     await mkdir(files, { recursive: true });
@@ -138,11 +112,7 @@ describe("the Python client against a running Rampart", () => {
   });
 
   after(async () => {
-    await gateway?.close();
-    await tokens?.close();
-    await app?.close();
-    await demo?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await r?.close();
   });
 
   test("bearer token: allowed route 200, forbidden route RampartForbidden, bad and revoked tokens RampartAuthError", async () => {
