@@ -5,10 +5,10 @@
 import type { UserId } from "../kernel/index.js";
 import { returnChallenge, takeChallenge } from "./challenges.js";
 import { recordCodeFailure } from "./code-failure.js";
-import { createSession } from "./create-session.js";
+import { completeLogin } from "./create-session.js";
 import { challengeInvalid, mfaInvalid, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
-import { clearAccountFailures, effectiveStatus, ipRetryAfter } from "./failures.js";
+import { effectiveStatus, ipRetryAfter } from "./failures.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
 import type { IssuedSession, RequestContext } from "./types.js";
@@ -45,15 +45,7 @@ export async function completeMfa(
     if (!locked) await returnChallenge(deps, challenge, state);
     throw mfaInvalid();
   }
-  const session = await createSession(deps, user, ctx);
-  const now = deps.clock.now();
-  await clearAccountFailures(deps, user);
-  await deps.store.updateUser(user.id, {
-    lastLoginAt: now,
-    lockoutCount: 0,
-    lockedUntil: null,
-    updatedAt: now,
-  });
+  const session = await completeLogin(deps, user, ctx);
   const recovery = result.method === "recovery_code";
   try {
     await emit(deps, {
@@ -72,7 +64,7 @@ export async function completeMfa(
     });
   } catch (e) {
     // Fail closed: a session whose creation could not be recorded does not survive.
-    await deps.store.revokeSession(session.sessionId, "audit_failed", now);
+    await deps.store.revokeSession(session.sessionId, "audit_failed", deps.clock.now());
     throw e;
   }
   return session;

@@ -3,6 +3,7 @@
 // and an idle limit from config that is never longer than that.
 import { randomToken, sha256Hex, uuid } from "../crypto/index.js";
 import type { SessionId } from "../kernel/index.js";
+import { clearAccountFailures } from "./failures.js";
 import type { IdentityDeps, IdentitySettings } from "./settings.js";
 import type { IssuedSession, RequestContext, Session, User } from "./types.js";
 
@@ -51,4 +52,25 @@ export async function createSession(
     idleExpiresAt: Math.min(now + idleTimeoutMs, session.expiresAt),
     mustChangePassword: user.mustChangePassword,
   };
+}
+
+/**
+ * The end of a login whose factors all passed (a second factor, or a first TOTP enrolment): the
+ * session, then the account's failure counters cleared and the login stamped.
+ */
+export async function completeLogin(
+  deps: IdentityDeps,
+  user: User,
+  ctx: RequestContext,
+): Promise<IssuedSession> {
+  const session = await createSession(deps, user, ctx);
+  const now = deps.clock.now();
+  await clearAccountFailures(deps, user);
+  await deps.store.updateUser(user.id, {
+    lastLoginAt: now,
+    lockoutCount: 0,
+    lockedUntil: null,
+    updatedAt: now,
+  });
+  return session;
 }

@@ -8,10 +8,10 @@ import QRCode from "qrcode";
 import type { UserId } from "../kernel/index.js";
 import { peekChallenge, returnChallenge, takeChallenge } from "./challenges.js";
 import { recordCodeFailure } from "./code-failure.js";
-import { createSession } from "./create-session.js";
+import { completeLogin } from "./create-session.js";
 import { challengeInvalid, mfaAlreadyEnrolled, mfaInvalid, mfaNotPending } from "./errors.js";
 import { emit } from "./events.js";
-import { clearAccountFailures, effectiveStatus } from "./failures.js";
+import { effectiveStatus } from "./failures.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { decryptTotpSecret, totpSecretLocation } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
@@ -87,15 +87,7 @@ export async function confirmTotpEnrollment(
   const recoveryCodes = generateRecoveryCodes(deps.settings.recoveryCodeCount);
   if (!(await deps.store.activateTotp(user.id, step, hashAll(recoveryCodes), deps.clock.now())))
     throw mfaNotPending();
-  const session = await createSession(deps, user, ctx);
-  const now = deps.clock.now();
-  await clearAccountFailures(deps, user);
-  await deps.store.updateUser(user.id, {
-    lastLoginAt: now,
-    lockoutCount: 0,
-    lockedUntil: null,
-    updatedAt: now,
-  });
+  const session = await completeLogin(deps, user, ctx);
   await emit(deps, {
     action: "mfa.enrolled",
     outcome: "success",
