@@ -101,6 +101,33 @@ function textOf(e: EventValue): string | undefined {
   }
 }
 
+test("the ledger's serialisation of an event is the canonicaliser's RFC 8785 text of the whole event", () => {
+  fc.assert(
+    fc.property(event, (e) => {
+      const text = textOf(e);
+      if (text === undefined) return;
+      const whole = {
+        event_type: e.eventType,
+        action: e.action,
+        outcome: e.outcome,
+        details: e.details,
+        user_id: e.nullable,
+        ip_address: e.nullable,
+        session_id: null,
+        request_id: e.nullable,
+        resource: null,
+        risk_score: e.risk,
+        event_id: "0f6c9b1e-6a4e-4e53-9d5c-2a8a1a9f9f00",
+        timestamp: new Date(1_700_000_000_000).toISOString(),
+        schema_version: 1,
+        index: e.index,
+      };
+      assert.equal(text, canonicalize(whole));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
 test("events as the ledger writes them are accepted by the scanner, with their index", () => {
   fc.assert(
     fc.property(event, (e) => {
