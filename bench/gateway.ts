@@ -5,7 +5,8 @@
 //
 // Every party runs in its own process, as in production: the upstream (bench/lib/upstream.mjs),
 // nginx, a bare Node.js TLS proxy with no checks (bench/lib/bare-proxy.mjs: the ceiling for any
-// Node.js gateway here), and Rampart as `rampart serve` (detection and sinks running, as deployed). Two pairings:
+// Node.js gateway here), and Rampart as `rampart serve` from the compiled build (detection and sinks running, as
+// deployed). Two pairings:
 // one process each (nginx worker_processes 1 vs `serve`), and two each (worker_processes 2 vs
 // `serve --workers 2`, which needs Redis: RAMPART_TEST_REDIS_URL or redis://127.0.0.1:6379).
 // Prints JSON lines: requests/s, p50/p99 latency, CPU time per request of the proxy's processes
@@ -84,6 +85,17 @@ async function load(url: string, headers: Record<string, string>): Promise<Load>
 }
 
 const TICK_US = 1e6 / Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
+
+/** CPU time (µs) of one thread (the main thread when tid is the pid: a Node process's event loop). */
+function threadCpuUs(pid: number, tid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * TICK_US;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** CPU time (µs) of a process and all its descendants, from /proc. */
 function treeCpuUs(root: number): number {
@@ -193,9 +205,7 @@ async function startRampart(
       ...(process.env["BENCH_CPU_PROF"]
         ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_CPU_PROF"]}`]
         : []),
-      "--import",
-      "tsx",
-      "src/cli/bin.ts",
+      "bin/rampart.js",
       "serve",
       "--data-dir",
       dir,
@@ -213,11 +223,29 @@ async function startRampart(
 }
 
 /** One measured run of a proxy process (tree): load, plus its CPU time per request. */
-async function measure(name: string, pid: number, url: string, headers: Record<string, string>) {
+// For a single Node.js process, also the share of its main thread (the event loop, where every
+// request's JavaScript runs: the throughput bottleneck) against its other threads (the ledger
+// writer, V8's garbage-collection helpers, libuv's pool).
+async function measure(
+  name: string,
+  pid: number,
+  url: string,
+  headers: Record<string, string>,
+  opts: { mainThread?: boolean } = {},
+) {
   const cpu0 = treeCpuUs(pid);
+  const main0 = opts.mainThread ? threadCpuUs(pid, pid) : 0;
   const r = await load(url, headers);
   const cpu = treeCpuUs(pid) - cpu0;
-  const out = { ...r, cpu_us_per_request: round(cpu / Math.max(1, r.requests)) };
+  const main = opts.mainThread ? threadCpuUs(pid, pid) - main0 : 0;
+  const n = Math.max(1, r.requests);
+  const out = {
+    ...r,
+    cpu_us_per_request: round(cpu / n),
+    ...(opts.mainThread
+      ? { main_thread_us_per_request: round(main / n), other_threads_us_per_request: round((cpu - main) / n) }
+      : {}),
+  };
   emit({
     target: name,
     tool: has("wrk") ? "wrk" : "autocannon",
@@ -255,6 +283,12 @@ async function startLibServer(
 }
 
 async function main(): Promise<void> {
+  // Rampart is measured as it runs in production: the compiled build (bin/rampart.js → dist/), not
+  // through tsx's loader. Build first, so the figures are of this checkout's code.
+  if (wanted("rampart1") || wanted("rampart2")) {
+    const b = spawnSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+    if (b.status !== 0) throw new Error("npm run build failed");
+  }
   const dir = mkdtempSync(join(tmpdir(), "rampart-bench-gw-"));
   const children: ChildProcess[] = [];
   let dbUrl: string | undefined;
@@ -324,6 +358,7 @@ async function main(): Promise<void> {
         bare.pid as number,
         `https://127.0.0.1:${barePort}/risk`,
         {},
+        { mainThread: true },
       );
       await stop(bare);
     }
@@ -361,6 +396,7 @@ async function main(): Promise<void> {
         rp.child.pid as number,
         `https://127.0.0.1:${rp.port}/risk`,
         cookie,
+        { mainThread: n === 1 },
       );
       await stop(rp.child);
       if (nginx)
