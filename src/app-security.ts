@@ -52,7 +52,7 @@ export interface Security {
   isReadOnly(): Promise<boolean>;
 }
 
-const instances = new WeakMap<App, { security: Security; stopWatch?: () => void }>();
+const instances = new WeakMap<App, { security: Security; stopWatch?: () => void; stopOffers?: () => void }>();
 
 export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   const have = instances.get(app);
@@ -151,6 +151,9 @@ export async function startSecurity(app: App, wiring: SecurityWiring = {}): Prom
   await s.responder.start();
   await s.consumer?.start();
   const entry = instances.get(app);
+  // What this process commits goes to detection directly, not back through the database.
+  const consumer = s.consumer;
+  if (entry && consumer && app.ledger) entry.stopOffers = app.ledger.onCommitted((e) => consumer.offer(e));
   const every = app.config.detection.verify_interval_s;
   if (entry && every > 0 && app.ledger)
     entry.stopWatch = watchLedgerIntegrity({
@@ -167,6 +170,7 @@ export async function stopSecurity(app: App): Promise<void> {
   instances.delete(app);
   if (!entry) return;
   entry.stopWatch?.();
+  entry.stopOffers?.();
   await entry.security.consumer?.stop();
   await entry.security.responder.stop();
 }

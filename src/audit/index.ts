@@ -35,7 +35,7 @@ export type { PyValue } from "./ingest/python-literal.js";
 export { parseLeadingDict } from "./ingest/python-literal.js";
 export type { LogFollowerOptions } from "./ingest/tail.js";
 export { LogFollower } from "./ingest/tail.js";
-export type { AuditLedgerOptions } from "./ledger.js";
+export type { AuditLedgerOptions, CommittedEntry } from "./ledger.js";
 export { AuditLedger } from "./ledger.js";
 export { ensureLedgerKey, LedgerSigningKey, readLedgerPublicKey } from "./ledger-key.js";
 export type { Hash, LeafRange, NodeKey, StoredNode } from "./merkle.js";

@@ -43,6 +43,17 @@ interface Pending {
   settled: boolean;
 }
 
+/**
+ * An entry this process has just committed: its index, its canonical text (what the row holds) and
+ * its timestamp. Handed to onCommitted listeners so that a reader in the same process (detection)
+ * need not read back and re-check what the ledger itself wrote.
+ */
+export interface CommittedEntry {
+  readonly index: number;
+  readonly canonical: string;
+  readonly atMs: number;
+}
+
 export class AuditLedger implements AuditRecorder {
   readonly #store: LedgerStore;
   readonly #clock: Clock;
@@ -59,6 +70,7 @@ export class AuditLedger implements AuditRecorder {
   /** The right edge after our last commit; reused when no other process appended since. */
   #edge: CompactRange | undefined;
   #closed = false;
+  readonly #listeners = new Set<(entries: readonly CommittedEntry[]) => void>();
 
   constructor(o: AuditLedgerOptions) {
     this.#store = o.store;
@@ -102,6 +114,17 @@ export class AuditLedger implements AuditRecorder {
         this.#draining = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
       }
     });
+  }
+
+  /**
+   * Calls `listener` after each commit with the entries it made durable, in index order (entries
+   * other processes append are not seen here). Returns the function that unsubscribes.
+   */
+  onCommitted(listener: (entries: readonly CommittedEntry[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   /** Current committed size (as this process last saw it, or from the store). */
@@ -185,6 +208,7 @@ export class AuditLedger implements AuditRecorder {
             p.resolve({ event_id: p.prepared.eventId, index: start + i });
           });
           this.#checkpointer?.appended(edge.size);
+          if (this.#listeners.size > 0) this.#announce(batch, start);
         } catch (e) {
           this.#edge = undefined;
           const error =
@@ -197,6 +221,21 @@ export class AuditLedger implements AuditRecorder {
     } finally {
       this.#writing = false;
     }
+  }
+
+  #announce(batch: readonly Pending[], start: number): void {
+    const entries = batch.map((p, i) => ({
+      index: start + i,
+      canonical: canonicalAt(p.prepared, start + i),
+      atMs: p.prepared.timestampMs,
+    }));
+    for (const listener of this.#listeners)
+      try {
+        listener(entries);
+      } catch (e) {
+        // A listener's failure must not reach the ledger's commit path.
+        this.#log.error({ err: describe(e) }, "audit ledger: commit listener failed");
+      }
   }
 
   async #append(batch: readonly Pending[]): Promise<{ start: number; edge: CompactRange }> {

@@ -4,7 +4,14 @@
 // 200 ms) plus nudge() for an immediate read; a crash between a detection and the next save
 // replays those entries from the last snapshot, so the sink must be idempotent (response is:
 // incident ids and action keys derive from ledger indices).
-import { type LedgerEvent, parseStoredEvent } from "../audit/index.js";
+//
+// Entries this process committed are offered by the ledger right after the commit (offer()): the
+// consumer then processes them without reading them back from the database and re-checking their
+// form, and at once rather than at the next poll. Only the text the ledger wrote itself is taken
+// this way; everything else (other processes' entries, a backlog, a replay after a failure) is read
+// from the database. Tampering with a stored row afterwards is the integrity watch's to find
+// (detection.verify_interval_s), as it is for every entry detection has already processed.
+import { type CommittedEntry, type LedgerEvent, parseStoredEvent } from "../audit/index.js";
 import type { Clock, Logger } from "../kernel/index.js";
 import { silentLogger } from "../kernel/index.js";
 import type { DetectionEngine } from "./engine.js";
@@ -61,9 +68,15 @@ export function toStreamEvent(index: number, canonical: string): StreamEvent | u
   return { index, atMs, event: parsed.event as LedgerEvent };
 }
 
+/** An entry as this process's ledger wrote it: canonical by construction, its time known. */
+function trustedStreamEvent(e: CommittedEntry): StreamEvent {
+  return { index: e.index, atMs: e.atMs, event: JSON.parse(e.canonical) as LedgerEvent };
+}
+
 export class StreamConsumer {
   readonly #o: StreamConsumerOptions;
   readonly #name: string;
+  readonly #pollMs: number;
   readonly #log: Logger;
   #next = 0;
   #saved = { nextIndex: 0, snapshot: "" };
@@ -72,11 +85,18 @@ export class StreamConsumer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  #againDatabase = false;
+  #timerDue = 0;
+  #timerDatabase = false;
+  #lastDatabaseRead = Number.NEGATIVE_INFINITY;
   #stopped = true;
   #stats = { processed: 0, detections: 0, lastLagMs: 0 };
+  /** Entries offered by this process's ledger, by index, until processed. */
+  readonly #offered = new Map<number, CommittedEntry>();
 
   constructor(o: StreamConsumerOptions) {
     this.#o = o;
+    this.#pollMs = o.pollMs ?? 200;
     this.#name = o.name ?? "live";
     this.#log = o.logger ?? silentLogger;
   }
@@ -101,17 +121,31 @@ export class StreamConsumer {
   async start(): Promise<void> {
     await this.load();
     this.#stopped = false;
-    this.#schedule(0);
+    this.#schedule(0, true);
+  }
+
+  /**
+   * Entries this process's ledger has just committed (AuditLedger.onCommitted). They are processed
+   * at once, in ledger order, without being read back; the database is still read at every poll
+   * for what other processes appended. At most MAX_OFFERED wait (an entry before them is missing
+   * until the next poll, or the consumer is behind); beyond that they are read like any other.
+   */
+  offer(entries: readonly CommittedEntry[]): void {
+    if (this.#stopped) return;
+    for (const e of entries)
+      if (e.index >= this.#next && this.#offered.size < MAX_OFFERED) this.#offered.set(e.index, e);
+    this.#schedule(0, false);
   }
 
   /** Reads now (e.g. after an append in this process). */
   nudge(): void {
     if (this.#stopped) return;
-    this.#schedule(0);
+    this.#schedule(0, true);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#offered.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
@@ -121,7 +155,7 @@ export class StreamConsumer {
   /** Processes everything appended so far; resolves when caught up. */
   async catchUp(): Promise<void> {
     while (this.#running) await this.#running;
-    this.#running = this.#drain();
+    this.#running = this.#drain(true);
     try {
       await this.#running;
     } finally {
@@ -130,15 +164,31 @@ export class StreamConsumer {
     await this.#save(true);
   }
 
-  #schedule(ms: number): void {
+  /**
+   * Runs a drain in `ms` (or sooner if one is already due sooner). `database`: read the database
+   * too, not only offers; it is read anyway once a poll interval has passed since the last read,
+   * so offers arriving faster than the poll never starve other processes' entries.
+   */
+  #schedule(ms: number, database: boolean): void {
     if (this.#running) {
       this.#again = true;
+      this.#againDatabase ||= database;
       return;
     }
-    if (this.#timer) clearTimeout(this.#timer);
+    const due = performance.now() + ms;
+    if (this.#timer) {
+      if (due >= this.#timerDue) {
+        this.#timerDatabase ||= database;
+        return;
+      }
+      clearTimeout(this.#timer);
+    }
+    this.#timerDue = due;
+    this.#timerDatabase = database;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#running = this.#drain()
+      const readDatabase = this.#timerDatabase || performance.now() - this.#lastDatabaseRead >= this.#pollMs;
+      this.#running = this.#drain(readDatabase)
         .then(() => this.#save(false))
         .catch((e: unknown) =>
           this.#log.error({ err: describe(e) }, "detection stream: read failed, retrying"),
@@ -147,19 +197,34 @@ export class StreamConsumer {
           this.#running = undefined;
           if (this.#stopped) return;
           const again = this.#again;
+          const againDatabase = this.#againDatabase;
           this.#again = false;
-          this.#schedule(again ? 0 : (this.#o.pollMs ?? 200));
+          this.#againDatabase = false;
+          if (again) this.#schedule(0, againDatabase);
+          else this.#schedule(this.#pollMs, true);
         });
     }, ms);
   }
 
-  async #drain(): Promise<void> {
+  async #drain(database: boolean): Promise<void> {
     const batch = this.#o.batchSize ?? 2000;
-    for (;;) {
-      const size = await this.#o.ledger.size();
-      if (this.#next >= size) return;
-      const to = Math.min(size, this.#next + batch);
-      try {
+    try {
+      for (;;) {
+        // Entries offered from the position on: no database round trip at all.
+        const offered = this.#takeOffered();
+        if (offered.length > 0) {
+          for (const e of offered) {
+            await this.#process(trustedStreamEvent(e), e.index);
+            this.#next = e.index + 1;
+          }
+          await yieldToEventLoop();
+          continue;
+        }
+        if (!database) return;
+        this.#lastDatabaseRead = performance.now();
+        const size = await this.#o.ledger.size();
+        if (this.#next >= size) return;
+        const to = Math.min(size, this.#next + batch);
         // In slices, yielding to the event loop between them: an await that resolves at once does
         // not let I/O run, and a backlog of thousands of entries would stall every request served
         // by this process meanwhile (the gateway's p99).
@@ -170,18 +235,36 @@ export class StreamConsumer {
           }
           await yieldToEventLoop();
         }
-      } catch (e) {
-        // Roll back to the last saved state: the sink is idempotent, the engine deterministic.
-        this.#o.engine.restore(this.#saved.snapshot);
-        this.#next = this.#saved.nextIndex;
-        this.#pending = [];
-        throw e;
+        // Offers of what was just read from the database are no longer needed.
+        for (const i of this.#offered.keys()) if (i < this.#next) this.#offered.delete(i);
       }
+    } catch (e) {
+      // Roll back to the last saved state: the sink is idempotent, the engine deterministic.
+      this.#o.engine.restore(this.#saved.snapshot);
+      this.#next = this.#saved.nextIndex;
+      this.#pending = [];
+      throw e;
     }
   }
 
+  /** Offered entries from the position on, consecutive, at most a slice; removed from the offers. */
+  #takeOffered(): CommittedEntry[] {
+    const out: CommittedEntry[] = [];
+    const offered = this.#offered;
+    for (let i = this.#next; out.length < SLICE; i++) {
+      const e = offered.get(i);
+      if (e === undefined) break;
+      offered.delete(i);
+      out.push(e);
+    }
+    return out;
+  }
+
   async #one(index: number, canonical: string): Promise<void> {
-    const ev = toStreamEvent(index, canonical);
+    await this.#process(toStreamEvent(index, canonical), index);
+  }
+
+  async #process(ev: StreamEvent | undefined, index: number): Promise<void> {
     const now = this.#o.clock.now();
     if (!ev) {
       this.#stats.detections++;
@@ -213,6 +296,9 @@ export class StreamConsumer {
 
 /** Entries processed between two turns of the event loop (~1–2 ms of work). */
 const SLICE = 128;
+
+/** Offered entries kept waiting at most (about 10 MB at the ledger's 1 kB typical event). */
+const MAX_OFFERED = 10_000;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
