@@ -77,25 +77,27 @@ const event = fc.record({
 
 type EventValue = typeof event extends fc.Arbitrary<infer T> ? T : never;
 
+const EVENT_ID = "0f6c9b1e-6a4e-4e53-9d5c-2a8a1a9f9f00";
+const AT_MS = 1_700_000_000_000;
+
+function inputOf(e: EventValue) {
+  return {
+    event_type: e.eventType,
+    action: e.action,
+    outcome: e.outcome,
+    details: e.details as Record<string, unknown>,
+    user_id: e.nullable,
+    ip_address: e.nullable,
+    session_id: null,
+    request_id: e.nullable,
+    resource: null,
+    risk_score: e.risk,
+  };
+}
+
 function textOf(e: EventValue): string | undefined {
   try {
-    const p = prepareEvent(
-      {
-        event_type: e.eventType,
-        action: e.action,
-        outcome: e.outcome,
-        details: e.details as Record<string, unknown>,
-        user_id: e.nullable,
-        ip_address: e.nullable,
-        session_id: null,
-        request_id: e.nullable,
-        resource: null,
-        risk_score: e.risk,
-      },
-      "0f6c9b1e-6a4e-4e53-9d5c-2a8a1a9f9f00",
-      1_700_000_000_000,
-    );
-    return canonicalAt(p, e.index);
+    return canonicalAt(prepareEvent(inputOf(e), EVENT_ID, AT_MS), e.index);
   } catch {
     return undefined; // an input prepareEvent refuses (too deep, too large)
   }
@@ -107,18 +109,9 @@ test("the ledger's serialisation of an event is the canonicaliser's RFC 8785 tex
       const text = textOf(e);
       if (text === undefined) return;
       const whole = {
-        event_type: e.eventType,
-        action: e.action,
-        outcome: e.outcome,
-        details: e.details,
-        user_id: e.nullable,
-        ip_address: e.nullable,
-        session_id: null,
-        request_id: e.nullable,
-        resource: null,
-        risk_score: e.risk,
-        event_id: "0f6c9b1e-6a4e-4e53-9d5c-2a8a1a9f9f00",
-        timestamp: new Date(1_700_000_000_000).toISOString(),
+        ...inputOf(e),
+        event_id: EVENT_ID,
+        timestamp: new Date(AT_MS).toISOString(),
         schema_version: 1,
         index: e.index,
       };

@@ -247,138 +247,119 @@ test("the live consumer sees an append within a second (200 ms poll)", async () 
   }
 });
 
-test("entries this process commits are processed from the ledger's offer; others are read from the database", async () => {
+const breach = { event_type: "system", action: "audit.verify", outcome: "failure", details: {} } as const;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Two ledgers on one store, as two processes: `ours` offers its commits to the consumer, `theirs`
+ * does not. The consumer's sink records the index of each detection (every `breach` is one).
+ */
+async function withTwoWriters(
+  pollMs: number,
+  fn: (w: {
+    ours: AuditLedger;
+    theirs: AuditLedger;
+    consumer: StreamConsumer;
+    seen: number[];
+    leavesRead: () => number;
+    stopOffers: () => void;
+    until: (done: () => boolean) => Promise<void>;
+  }) => Promise<void>,
+): Promise<void> {
   const ts = await openTestStore({ url: undefined });
+  const repo = createLedgerRepository(ts.store);
+  let leavesRead = 0;
+  const reader = {
+    size: () => repo.size(),
+    readEntry: (i: number) => repo.readEntry(i),
+    async *readLeaves(from: number, to: number) {
+      for await (const leaf of repo.readLeaves(from, to)) {
+        leavesRead++;
+        yield leaf;
+      }
+    },
+  };
+  const ours = new AuditLedger({ store: repo, clock: systemClock, origin: "t" });
+  const theirs = new AuditLedger({
+    store: createLedgerRepository(ts.store),
+    clock: systemClock,
+    origin: "t",
+  });
+  const seen: number[] = [];
+  const consumer = new StreamConsumer({
+    ledger: reader,
+    store: new DetectionRepository(ts.store),
+    engine: engine(),
+    sink: { handle: async (d) => void seen.push(...d.map((x) => x.index)) },
+    clock: new ManualClock(),
+    pollMs,
+  });
+  await consumer.start();
+  const stopOffers = ours.onCommitted((e) => consumer.offer(e));
+  const until = async (done: () => boolean) => {
+    const t0 = Date.now();
+    while (!done() && Date.now() - t0 < 3000) await sleep(5);
+  };
   try {
-    const repo = createLedgerRepository(ts.store);
-    let leavesRead = 0;
-    const reader = {
-      size: () => repo.size(),
-      readEntry: (i: number) => repo.readEntry(i),
-      async *readLeaves(from: number, to: number) {
-        for await (const leaf of repo.readLeaves(from, to)) {
-          leavesRead++;
-          yield leaf;
-        }
-      },
-    };
-    const ours = new AuditLedger({ store: repo, clock: systemClock, origin: "t" });
-    // Another process appending to the same ledger: its entries are never offered here.
-    const theirs = new AuditLedger({
-      store: createLedgerRepository(ts.store),
-      clock: systemClock,
-      origin: "t",
-    });
-    const seen: number[] = [];
-    const consumer = new StreamConsumer({
-      ledger: reader,
-      store: new DetectionRepository(ts.store),
-      engine: engine(),
-      sink: { handle: async (d) => void seen.push(...d.map((x) => x.index)) },
-      clock: new ManualClock(),
-      pollMs: 60_000, // only offers move it in this test
-    });
-    await consumer.start();
-    const stopOffers = ours.onCommitted((e) => consumer.offer(e));
-    try {
-      const breach = {
-        event_type: "system",
-        action: "audit.verify",
-        outcome: "failure",
-        details: {},
-      } as const;
-      const until = async (n: number) => {
-        const t0 = Date.now();
-        while (seen.length < n && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
-      };
-      await Promise.all([ours.record(breach), ours.record(breach), ours.record(breach)]);
-      await until(3);
-      assert.deepEqual(seen, [0, 1, 2]);
-      assert.equal(leavesRead, 0, "our own entries were read back from the database");
-
-      await theirs.record(breach); // index 3: not offered
-      await ours.record(breach); // index 4: offered, but 3 must come first
-      await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(seen, [0, 1, 2], "an offer jumped the entry before it");
-      consumer.nudge(); // what the next poll does: 3 and 4 from the database
-      await until(5);
-      assert.deepEqual(seen, [0, 1, 2, 3, 4]);
-      assert.equal(leavesRead, 2);
-
-      // A failing listener does not fail the append, and unsubscribed offers stop.
-      const stopBad = ours.onCommitted(() => {
-        throw new Error("listener broke");
-      });
-      stopOffers();
-      const receipt = await ours.record(breach);
-      assert.equal(receipt.index, 5);
-      stopBad();
-      await consumer.catchUp();
-      assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
-      assert.equal(leavesRead, 3);
-    } finally {
-      await consumer.stop();
-      await ours.close();
-      await theirs.close();
-    }
+    await fn({ ours, theirs, consumer, seen, leavesRead: () => leavesRead, stopOffers, until });
   } finally {
+    stopOffers();
+    await consumer.stop();
+    await ours.close();
+    await theirs.close();
     await ts.dispose();
   }
+}
+
+test("entries this process commits are processed from the ledger's offer; others are read from the database", async () => {
+  // Only offers and nudge() move this consumer: its poll is a minute away.
+  await withTwoWriters(60_000, async ({ ours, theirs, consumer, seen, leavesRead, stopOffers, until }) => {
+    await Promise.all([ours.record(breach), ours.record(breach), ours.record(breach)]);
+    await until(() => seen.length >= 3);
+    assert.deepEqual(seen, [0, 1, 2]);
+    assert.equal(leavesRead(), 0, "our own entries were read back from the database");
+
+    await theirs.record(breach); // index 3: not offered
+    await ours.record(breach); // index 4: offered, but 3 must come first
+    await sleep(50);
+    assert.deepEqual(seen, [0, 1, 2], "an offer jumped the entry before it");
+    consumer.nudge(); // what the next poll does: 3 and 4 from the database
+    await until(() => seen.length >= 5);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+    assert.equal(leavesRead(), 2);
+
+    // A failing listener does not fail the append, and unsubscribed offers stop.
+    const stopBad = ours.onCommitted(() => {
+      throw new Error("listener broke");
+    });
+    stopOffers();
+    const receipt = await ours.record(breach);
+    assert.equal(receipt.index, 5);
+    stopBad();
+    await consumer.catchUp();
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
+    assert.equal(leavesRead(), 3);
+  });
 });
 
 test("offers arriving faster than the poll do not hold back another process's entries", async () => {
-  const ts = await openTestStore({ url: undefined });
-  try {
-    const repo = createLedgerRepository(ts.store);
-    const ours = new AuditLedger({ store: repo, clock: systemClock, origin: "t" });
-    const theirs = new AuditLedger({
-      store: createLedgerRepository(ts.store),
-      clock: systemClock,
-      origin: "t",
-    });
-    const seen: number[] = [];
-    const consumer = new StreamConsumer({
-      ledger: repo,
-      store: new DetectionRepository(ts.store),
-      engine: engine(),
-      sink: { handle: async (d) => void seen.push(...d.map((x) => x.index)) },
-      clock: new ManualClock(),
-      pollMs: 100,
-    });
-    await consumer.start();
-    const stopOffers = ours.onCommitted((e) => consumer.offer(e));
-    try {
-      const breach = {
-        event_type: "system",
-        action: "audit.verify",
-        outcome: "failure",
-        details: {},
-      } as const;
+  await withTwoWriters(100, async ({ ours, theirs, seen, until }) => {
+    await ours.record(breach);
+    await until(() => seen.length > 0);
+    await sleep(150); // past a poll that found nothing new
+    const gap = (await theirs.record(breach)).index;
+    // Our entries every 10 ms, ten times the poll rate, for up to 3 s.
+    const t0 = Date.now();
+    while (!seen.includes(gap) && Date.now() - t0 < 3000) {
       await ours.record(breach);
-      const t1 = Date.now();
-      while (seen.length === 0 && Date.now() - t1 < 3000) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 150)); // past a poll that found nothing new
-      const gap = (await theirs.record(breach)).index;
-      // Our entries every 10 ms, ten times the poll rate, for up to 3 s.
-      const t0 = Date.now();
-      while (!seen.includes(gap) && Date.now() - t0 < 3000) {
-        await ours.record(breach);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.ok(seen.includes(gap), "the other process's entry was never read");
-      assert.deepEqual(
-        seen,
-        [...seen].sort((a, b) => a - b),
-        "entries processed out of ledger order",
-      );
-      assert.deepEqual(seen.slice(0, gap + 1), [...Array(gap + 1).keys()]);
-    } finally {
-      stopOffers();
-      await consumer.stop();
-      await ours.close();
-      await theirs.close();
+      await sleep(10);
     }
-  } finally {
-    await ts.dispose();
-  }
+    assert.ok(seen.includes(gap), "the other process's entry was never read");
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      "entries processed out of ledger order",
+    );
+    assert.deepEqual(seen.slice(0, gap + 1), [...Array(gap + 1).keys()]);
+  });
 });
