@@ -5,7 +5,6 @@
 // record at or above INFO with the attributes parsed. Logging never blocks: with Rampart
 // unreachable and the queue full, records are dropped and counted.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { join, resolve } from "node:path";
@@ -17,30 +16,12 @@ import { systemClock } from "../../src/kernel/index.js";
 import { createLedgerQueryRepository } from "../../src/store/index.js";
 import type { TokenService } from "../../src/tokens/index.js";
 
-import { type Rampart, startRampart } from "./harness.js";
+import { type Rampart, runPython, startRampart } from "./harness.js";
 
 const HANDLER_DIR = resolve("integrations/pysystemtrade");
 
-function python(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn("python3", ["-c", script], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", PYTHONPATH: HANDLER_DIR, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", rej);
-    child.on("close", (code) => res({ code, out, err }));
-  });
+function python(script: string, env: Record<string, string>) {
+  return runPython(script, { PYTHONPATH: HANDLER_DIR, ...env });
 }
 
 // pysystemtrade's syslogging/adapter.py in miniature: attributes go to `extra` and prefix the message.

@@ -2,7 +2,6 @@
 // the machine's python3 runs small scripts that call the gateway with a bearer token or a client
 // certificate, verify Rampart's certificate against a CA file, and map answers to exceptions.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,7 +11,7 @@ import { systemClock } from "../../src/kernel/index.js";
 import type { PkiService } from "../../src/pki/index.js";
 import type { TokenService } from "../../src/tokens/index.js";
 
-import { type Rampart, startRampart } from "./harness.js";
+import { type Rampart, runPython, startRampart } from "./harness.js";
 
 const CLIENT_DIR = resolve("integrations/python");
 
@@ -25,7 +24,7 @@ interface PyResult {
 }
 
 /** Runs a python3 script that prints one JSON line per call; RAMPART_* come from `env`. */
-function python(script: string, env: Record<string, string>): Promise<PyResult[]> {
+async function python(script: string, env: Record<string, string>): Promise<PyResult[]> {
   const prelude = `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})
@@ -37,31 +36,13 @@ def call(client, method, path, **kw):
     except RampartError as e:
         print(json.dumps({"ok": False, "error": type(e).__name__, "status": e.status, "code": e.code, "message": str(e)}))
 `;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("python3", ["-c", `${prelude}\n${script}`], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`python3 exited ${code}: ${err}`));
-      resolvePromise(
-        out
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as PyResult),
-      );
-    });
-  });
+  const r = await runPython(`${prelude}\n${script}`, env);
+  if (r.code !== 0) throw new Error(`python3 exited ${r.code}: ${r.err}`);
+  return r.out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as PyResult);
 }
 
 describe("the Python client against a running Rampart", () => {
