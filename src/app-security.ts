@@ -56,7 +56,14 @@ const instances = new WeakMap<App, { security: Security; stopWatch?: () => void;
 
 export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   const have = instances.get(app);
-  if (have) return have.security;
+  if (have) {
+    // Wiring given after the first call would be silently ignored: the gateway builds this App's
+    // Security when it starts, so an env passed later (alert secrets, the SMTP password) never
+    // reached the alert channels. Refuse instead; wire before startGateway.
+    if (Object.values(wiring).some((v) => v !== undefined))
+      throw new Error("securityFor: this App's Security is already built; pass its wiring at the first call");
+    return have.security;
+  }
   const cfg = app.config;
   const log = app.logger.child({ component: "response" });
   // Blocks land in the IP filter: one list, persisted, shared by every instance, checked first.

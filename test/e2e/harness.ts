@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
 import { type App, createApp } from "../../src/app.js";
+import { type SecurityWiring, securityFor } from "../../src/app-security.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
@@ -49,6 +50,8 @@ export interface StartOptions {
   controlRoutes?: GatewayOptions["controlRoutes"];
   /** A second instance of the same installation: same data directory, schema, key prefix, upstream. */
   shareWith?: Rampart;
+  /** Detection and response's wiring (env for alert secrets, replaced ports), before the gateway. */
+  security?: SecurityWiring;
 }
 
 /** Cheap argon2id for tests only: production config enforces the OWASP minimum. */
@@ -95,6 +98,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   let gateway: RunningGateway;
   try {
     await app.pki().ensureCa();
+    if (opts.security) securityFor(app, opts.security);
     gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
   } catch (e) {
     await app.close();

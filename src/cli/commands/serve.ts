@@ -3,7 +3,7 @@
 import cluster from "node:cluster";
 import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
-import { startSecurity, stopSecurity } from "../../app-security.js";
+import { securityFor, startSecurity, stopSecurity } from "../../app-security.js";
 import { startSinks } from "../../audit/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
 import { UsageError } from "../../kernel/index.js";
@@ -111,6 +111,9 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
       const { host, port } = splitHostPort(config.demo.listen);
       demo = await startDemoDashboard({ host, port });
     }
+    // Detection and response are wired before the gateway, which consults them: the env carries
+    // the alert channels' secrets (webhook HMAC keys, the SMTP password).
+    securityFor(app, { env: ctx.env });
     gateway = await startGateway(app, {
       trading: { keyEnvValue: ctx.env[config.trading.key_env], childEnv: childEnvironment(ctx.env) },
     });
@@ -119,7 +122,7 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
       sinks = startSinks(app, { env: ctx.env });
       // Detection reads the ledger as a stream and runs playbooks; after the gateway so a
       // playbook's effects (blocks, read-only mode) apply to requests at once.
-      await startSecurity(app, { env: ctx.env });
+      await startSecurity(app);
     }
   } catch (e) {
     await sinks?.stop();
