@@ -2,6 +2,9 @@
 // stream consumer, the responder with its playbook ports, the IP blocklist and read-only mode the
 // gateway consults — started with startSecurity and stopped with stopSecurity.
 
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createTransport } from "nodemailer";
 import type { App } from "./app.js";
 import { tradingFor } from "./app-trading.js";
 import {
@@ -14,13 +17,16 @@ import {
 import { ipFilterAsSets } from "./network/index.js";
 import {
   ALLOWED_SET,
+  AlertFanout,
   type AlertSender,
   allowEntries,
   BLOCKED_SET,
+  EmailAlerts,
   type IdentityActions,
   IpBlocklist,
   identityActionsFrom,
   LedgerEvidenceBundler,
+  type MailTransport,
   ReadOnlyMode,
   Responder,
   responseSettingsFromConfig,
@@ -31,13 +37,13 @@ import {
 import { createLedgerRepository, DetectionRepository, IncidentRepository } from "./store/index.js";
 
 export interface SecurityWiring {
-  /** Environment values for the alert webhooks' secret_env names (the gateway never reads env). */
+  /** Environment values for the alert secrets' env names (the gateway never reads env). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Replaces the trading port (default: the App's TradingService). */
   trading?: TradingActions | undefined;
   /** Replaces the identity port (default: the App's IdentityService). */
   identity?: IdentityActions | undefined;
-  /** Replaces the alert channels (default: the configured webhooks). */
+  /** Replaces the alert channels (default: the configured webhooks and e-mail). */
   alerts?: AlertSender | undefined;
 }
 
@@ -84,13 +90,7 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   });
   const readOnly = new ReadOnlyMode(app.ephemeral, () => app.clock.now());
   const env = wiring.env ?? {};
-  const alerts =
-    wiring.alerts ??
-    new WebhookAlerts({
-      channels: Object.fromEntries(
-        Object.entries(cfg.response.notify).map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }]),
-      ),
-    });
+  const alerts = wiring.alerts ?? alertsFromConfig(app, env);
   const ledgerRepo = createLedgerRepository(app.store);
   const incidents = new IncidentRepository(app.store);
   let identity = wiring.identity;
@@ -180,4 +180,66 @@ export async function stopSecurity(app: App): Promise<void> {
   entry.stopOffers?.();
   await entry.security.consumer?.stop();
   await entry.security.responder.stop();
+}
+
+/**
+ * The configured alert channels: each response.notify channel's signed webhook and its e-mail
+ * recipients (through response.smtp), both when both are set.
+ */
+export function alertsFromConfig(app: App, env: Readonly<Record<string, string | undefined>>): AlertSender {
+  const cfg = app.config.response;
+  const channels = Object.entries(cfg.notify);
+  return new AlertFanout([
+    new WebhookAlerts({
+      channels: Object.fromEntries(channels.map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }])),
+    }),
+    new EmailAlerts({
+      transport: smtpTransport(app, env),
+      from: cfg.smtp.from,
+      recipients: Object.fromEntries(channels.map(([k, v]) => [k, v.email])),
+    }),
+  ]);
+}
+
+/**
+ * SMTP through nodemailer, TLS required: STARTTLS (refusing a server that does not offer it) or
+ * implicit TLS, the certificate verified against the system's CAs or smtp.ca_file. Undefined when
+ * no mail server is configured.
+ */
+function smtpTransport(
+  app: App,
+  env: Readonly<Record<string, string | undefined>>,
+): MailTransport | undefined {
+  const smtp = app.config.response.smtp;
+  if (smtp.host === "") return undefined;
+  const password = env[smtp.password_env];
+  if (smtp.username !== "" && !password)
+    app.logger.warn(
+      { env: smtp.password_env },
+      "response.smtp.username is set but its password variable is empty: e-mail alerts will be refused",
+    );
+  const timeout = smtp.timeout_s * 1000;
+  const transport = createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.tls === "implicit",
+    requireTLS: smtp.tls === "starttls",
+    tls: {
+      minVersion: "TLSv1.2",
+      rejectUnauthorized: true,
+      ...(smtp.ca_file ? { ca: readFileSync(resolve(app.dataDir, smtp.ca_file), "utf8") } : {}),
+    },
+    ...(smtp.username ? { auth: { user: smtp.username, pass: password ?? "" } } : {}),
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    logger: false,
+  });
+  return {
+    send: async (m) => {
+      await transport.sendMail({ from: m.from, to: [...m.to], subject: m.subject, text: m.text });
+    },
+  };
 }

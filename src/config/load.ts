@@ -146,6 +146,15 @@ function crossCheck(fileName: string, c: Config): void {
     if (role.permissions.length === 0 && role.restrictions.length === 0)
       fail(`roles.${name}`, "a role needs at least one permission or restriction");
   }
+  // E-mail recipients need a mail server to reach them, and a message needs a sender.
+  const mailed = Object.entries(c.response.notify).filter(([, ch]) => ch.email.length > 0);
+  if (mailed.length > 0 && c.response.smtp.host === "")
+    fail(
+      "response.smtp.host",
+      `response.notify.${mailed[0]?.[0]}.email lists recipients, so a mail server is needed`,
+    );
+  if (c.response.smtp.host !== "" && c.response.smtp.from === "")
+    fail("response.smtp.from", "expected the sender's e-mail address (the From of every alert)");
   c.segregation_of_duties.forEach((set, i) => {
     set.forEach((role, j) => {
       if (!Object.hasOwn(c.roles, role))

@@ -22,6 +22,19 @@ const Url = (schemes: string) =>
     expected: `a URL starting with ${schemes.split("|").join(":// or ")}://`,
   });
 
+const EnvName = Type.String({ pattern: "^[A-Z_][A-Z0-9_]*$", expected: "an environment variable name" });
+const EmailAddress = Type.String({
+  pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+$',
+  maxLength: 254,
+  expected: "an e-mail address such as risk@example.com",
+});
+/** An alert channel: a signed HTTPS webhook, e-mail recipients (response.smtp), or both. */
+const NotifyChannel = Obj({
+  url: Type.Union([Type.Literal(""), Url("https")]),
+  secret_env: Type.String(),
+  email: Type.Array(EmailAddress, { uniqueItems: true }),
+});
+
 /** `domain:verb` action names and patterns (`domain:*`, `*`, `secrets:read:broker/*`). */
 export const ActionPattern = Type.String({
   pattern: "^(\\*|[a-z][a-z0-9_]*:(\\*|[a-z][a-z0-9_]*(:[A-Za-z0-9_./-]*\\*?)?))$",
@@ -436,9 +449,25 @@ export const ConfigSchema = Obj({
       }),
     ),
     notify: Obj({
-      security_team: Obj({ url: Type.Union([Type.Literal(""), Url("https")]), secret_env: Type.String() }),
-      management: Obj({ url: Type.Union([Type.Literal(""), Url("https")]), secret_env: Type.String() }),
-      risk_manager: Obj({ url: Type.Union([Type.Literal(""), Url("https")]), secret_env: Type.String() }),
+      security_team: NotifyChannel,
+      management: NotifyChannel,
+      risk_manager: NotifyChannel,
+    }),
+    /** The mail server for notify.*.email: TLS always (STARTTLS on submission, or implicit TLS). */
+    smtp: Obj({
+      /** "" = no e-mail alerts. */
+      host: Type.String({ pattern: "^[A-Za-z0-9.:\\[\\]-]*$", expected: "a host name or address" }),
+      port: Type.Integer({ minimum: 1, maximum: 65535, expected: "a TCP port" }),
+      tls: Type.Union([Type.Literal("starttls"), Type.Literal("implicit")], {
+        expected: "starttls (port 587) or implicit (port 465)",
+      }),
+      /** PEM file of the CA(s) to trust for the server's certificate, relative to the data directory; "" = the system's. */
+      ca_file: Type.String(),
+      from: Type.Union([Type.Literal(""), EmailAddress]),
+      /** "" = no authentication. */
+      username: Type.String(),
+      password_env: EnvName,
+      timeout_s: Seconds(1),
     }),
     /** Relative to the data directory. */
     evidence_dir: Type.String({ minLength: 1 }),

@@ -7,6 +7,8 @@ export { describeAction, executeAction, planTargets } from "./actions.js";
 export { identityActionsFrom, tradingActionsFrom } from "./adapters.js";
 export type { AllowEntry, BlocklistSettings, BlockResult } from "./blocklist.js";
 export { ALLOWED_SET, BLOCKED_SET, IpBlocklist, normaliseIp } from "./blocklist.js";
+export type { MailMessage, MailTransport } from "./email-alerts.js";
+export { AlertFanout, alertText, EmailAlerts } from "./email-alerts.js";
 export { actionFailed, actionTimeout, incidentNotFound, incidentTransition } from "./errors.js";
 export { LedgerEvidenceBundler } from "./evidence-bundle.js";
 export { MemoryIncidentStore } from "./memory-store.js";

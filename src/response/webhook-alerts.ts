@@ -1,7 +1,7 @@
 // Alerts over HTTPS webhooks, signed with HMAC-SHA256 over `timestamp.body` (the Stripe/Slack
 // scheme: the receiver recomputes it with the shared secret and rejects stale timestamps).
-// Headers: X-Rampart-Timestamp (epoch seconds), X-Rampart-Signature: v1=<hex>. E-mail over SMTP
-// with STARTTLS is a later step; configure a webhook-to-mail relay meanwhile.
+// Headers: X-Rampart-Timestamp (epoch seconds), X-Rampart-Signature: v1=<hex>. E-mail alerts are
+// email-alerts.ts.
 import { hmacSha256 } from "../crypto/index.js";
 import { actionFailed } from "./errors.js";
 import type { AlertChannel, AlertSender } from "./ports.js";
@@ -53,12 +53,22 @@ export class WebhookAlerts implements AlertSender {
       "x-rampart-timestamp": String(ts),
     };
     if (ch.secret) headers["x-rampart-signature"] = signWebhook(ch.secret, ts, body);
-    const res = await this.#fetch(ch.url, {
-      method: "POST",
-      headers,
-      body,
-      signal: AbortSignal.timeout(this.#timeoutMs),
-    });
+    let res: { ok: boolean; status: number };
+    try {
+      res = await this.#fetch(ch.url, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (e) {
+      // The reason only, never the URL: a webhook URL often carries its own token (Slack, Teams).
+      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
+      throw actionFailed(
+        `alert ${channel}`,
+        `webhook unreachable (${e instanceof Error ? e.message : String(e)}${cause})`,
+      );
+    }
     if (!res.ok) throw actionFailed(`alert ${channel}`, `webhook answered ${res.status}`);
   }
 }

@@ -1,0 +1,295 @@
+// E-mail alerts against a real SMTP server (smtp-server, on loopback): five wrong passwords raise an
+// authentication_attack incident whose playbook alerts the security team, and the message arrives
+// over STARTTLS, authenticated, to the configured recipients. A server that offers no STARTTLS, a
+// certificate the CA file does not vouch for, or a wrong password get nothing delivered, and the
+// send fails (the runner retries and escalates); the password never appears in the error.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+import { alertsFromConfig, securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
+import { loadConfig } from "../../src/config/index.js";
+import { createDevCertificate } from "../../src/pki/index.js";
+import { type Rampart, startRampart } from "./harness.js";
+
+const PASSWORD = "smtp-Pass-7f3a91";
+
+interface Received {
+  from: string;
+  to: string[];
+  secure: boolean;
+  user: string | undefined;
+  raw: string;
+}
+
+/** A real SMTP server on loopback that keeps what it is given. */
+async function smtpServer(
+  tls: { key: string; cert: string },
+  opts: Partial<SMTPServerOptions> = {},
+): Promise<{ port: number; received: Received[]; authAttempts: () => number; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  let authAttempts = 0;
+  const server = new SMTPServer({
+    secure: false,
+    key: tls.key,
+    cert: tls.cert,
+    logger: false,
+    authMethods: ["PLAIN", "LOGIN"],
+    onAuth(auth, _session, cb) {
+      authAttempts++;
+      if (auth.username === "rampart" && auth.password === PASSWORD) cb(null, { user: auth.username });
+      else cb(new Error("Invalid username or password"));
+    },
+    onData(stream, session, cb) {
+      let raw = "";
+      stream.on("data", (c: Buffer) => {
+        raw += c.toString();
+      });
+      stream.on("end", () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          secure: session.secure,
+          user: session.user as string | undefined,
+          raw,
+        });
+        cb();
+      });
+    },
+    ...opts,
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    received,
+    authAttempts: () => authAttempts,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+function smtpYaml(port: number, caFile: string, extra = ""): string {
+  return [
+    "response:",
+    "  notify:",
+    '    security_team: { url: "", secret_env: RAMPART_ALERT_WEBHOOK_SECRET, email: [soc@desk.example, risk@desk.example] }',
+    `  smtp: { host: localhost, port: ${port}, tls: starttls, ca_file: "${caFile}", from: rampart@desk.example, username: rampart, password_env: RAMPART_SMTP_PASSWORD, timeout_s: 5 }`,
+    extra,
+  ].join("\n");
+}
+
+/** A message's Subject header, unfolded (RFC 5322 §2.2.3). */
+function subjectOf(raw: string): string {
+  const head = (raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
+  return /^Subject: (.*)$/m.exec(head)?.[1] ?? "";
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ALERT = {
+  incident: "inc-test-1",
+  type: "authentication_attack",
+  subject: "ip:203.0.113.9",
+  severity: "high",
+  status: "open",
+  escalated: false,
+  events: 5,
+  evidence: [3, 4, 5, 6, 7],
+  context: { ips: ["203.0.113.9"], users: [] },
+};
+
+describe("e-mail alerts over SMTP", () => {
+  let dir: string;
+  let caFile: string;
+  let tls: { key: string; cert: string };
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "rampart-smtp-"));
+    const c = await createDevCertificate({ hostnames: ["localhost"] });
+    tls = { key: c.keyPem, cert: c.certPem };
+    caFile = join(dir, "smtp-ca.pem");
+    await writeFile(caFile, c.certPem);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("five wrong passwords: the security team's alert arrives over STARTTLS, authenticated", async () => {
+    const smtp = await smtpServer(tls);
+    const r: Rampart = await startRampart({
+      yaml: smtpYaml(smtp.port, caFile),
+      security: { env: { RAMPART_SMTP_PASSWORD: PASSWORD } },
+    });
+    try {
+      await r.app
+        .identity()
+        .createUser(
+          { username: "vera", roles: ["trader"], password: "Quartz-Lantern-Meadow-2026" },
+          { via: "cli" },
+        );
+      await startSecurity(r.app);
+      for (let i = 0; i < 5; i++) {
+        const res = await r.http("POST", "/_rampart/v1/auth/login", {
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "vera", password: `wrong-password-${i}-xx` }),
+        });
+        assert.equal(res.status, 401);
+      }
+      await until(() => smtp.received.length > 0);
+      const [mail] = smtp.received;
+      assert.ok(mail);
+      assert.equal(mail.secure, true, "delivered over TLS (STARTTLS)");
+      assert.equal(mail.user, "rampart", "authenticated");
+      assert.equal(mail.from, "rampart@desk.example");
+      assert.deepEqual(mail.to.sort(), ["risk@desk.example", "soc@desk.example"]);
+      const [incident] = await securityFor(r.app).responder.list({ open: true, limit: 10 });
+      assert.ok(incident);
+      assert.match(subjectOf(mail.raw), /^\[Rampart\] HIGH authentication_attack: user:\S+ \(inc-/);
+      assert.ok(mail.raw.includes(incident.id), "the message names the incident");
+      assert.match(mail.raw, /Evidence \(ledger indices\): \d+/);
+      assert.ok(!mail.raw.includes(PASSWORD));
+      assert.ok(!mail.raw.includes("wrong-password"), "no submitted password in the alert");
+      await securityFor(r.app).responder.idle();
+      assert.equal(smtp.received.length, 1, "one incident, one message");
+      // Wiring given after the gateway built detection and response would be lost: it is refused.
+      assert.throws(() => securityFor(r.app, { env: {} }), /already built/);
+    } finally {
+      await stopSecurity(r.app);
+      await r.close();
+      await smtp.close();
+    }
+  });
+
+  /** The configured sender for one SMTP server, without a running Rampart's detection. */
+  async function senderFor(port: number, env: Record<string, string>, extraYaml = "") {
+    const r = await startRampart({ yaml: smtpYaml(port, caFile, extraYaml) });
+    return { alerts: alertsFromConfig(r.app, env), close: () => r.close() };
+  }
+
+  test("a wrong password: nothing delivered, the send fails, and the error does not hold the password", async () => {
+    const smtp = await smtpServer(tls);
+    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: "not-the-password-42" });
+    try {
+      assert.ok(s.alerts.configured("security_team"));
+      assert.ok(!s.alerts.configured("risk_manager"), "a channel without recipients is not configured");
+      const e = await s.alerts.send("security_team", ALERT).then(
+        () => assert.fail("sent with a wrong password"),
+        (x: unknown) => x as { code: string; detail: string; message: string },
+      );
+      assert.equal(e.code, "ERR_RESPONSE_ACTION_FAILED");
+      assert.ok(!`${e.message} ${e.detail}`.includes("not-the-password-42"));
+      assert.equal(smtp.authAttempts(), 1);
+      assert.equal(smtp.received.length, 0);
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
+  });
+
+  test("a server that offers no STARTTLS gets no credentials and no message", async () => {
+    const smtp = await smtpServer(tls, { disabledCommands: ["STARTTLS"], allowInsecureAuth: true });
+    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
+    try {
+      await assert.rejects(s.alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
+      assert.equal(smtp.authAttempts(), 0, "credentials were sent in clear");
+      assert.equal(smtp.received.length, 0);
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
+  });
+
+  test("a certificate the CA file does not vouch for is refused", async () => {
+    const other = await createDevCertificate({ hostnames: ["localhost"] });
+    const smtp = await smtpServer({ key: other.keyPem, cert: other.certPem });
+    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
+    try {
+      await assert.rejects(s.alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
+      assert.equal(smtp.authAttempts(), 0);
+      assert.equal(smtp.received.length, 0);
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
+  });
+
+  test("a webhook and e-mail on one channel: both get the alert; a failing webhook fails the send", async () => {
+    const smtp = await smtpServer(tls);
+    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
+    try {
+      // The webhook of this channel points at a closed port: its failure must not stop the e-mail,
+      // and must still fail the action (the runner retries it).
+      const r = await startRampart({
+        yaml: smtpYaml(smtp.port, caFile).replace('url: ""', 'url: "https://127.0.0.1:1/hook"'),
+      });
+      try {
+        const both = alertsFromConfig(r.app, { RAMPART_SMTP_PASSWORD: PASSWORD });
+        await assert.rejects(both.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
+        assert.equal(smtp.received.length, 1, "the e-mail went out although the webhook failed");
+      } finally {
+        await r.close();
+      }
+      await s.alerts.send("security_team", { ...ALERT, escalation: true });
+      assert.equal(smtp.received.length, 2);
+      assert.match(
+        subjectOf(smtp.received[1]?.raw ?? ""),
+        /^\[Rampart\] HIGH ESCALATED authentication_attack: /,
+      );
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
+  });
+
+  test("a line break in an incident's fields cannot add a header or a recipient", async () => {
+    const smtp = await smtpServer(tls);
+    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
+    try {
+      await s.alerts.send("security_team", {
+        ...ALERT,
+        subject: "ip:203.0.113.9\r\nBcc: thief@attacker.example",
+      });
+      assert.equal(smtp.received.length, 1);
+      const [mail] = smtp.received;
+      assert.deepEqual(mail?.to.sort(), ["risk@desk.example", "soc@desk.example"]);
+      const head = (mail?.raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
+      assert.doesNotMatch(head, /^Bcc:/im);
+      assert.match(subjectOf(mail?.raw ?? ""), /ip:203\.0\.113\.9 Bcc: thief@attacker\.example/);
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
+  });
+
+  test("configuration: recipients need a mail server, a mail server needs a sender", () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          fileName: "rampart.yaml",
+          text: 'response:\n  notify:\n    management: { url: "", secret_env: X, email: [boss@desk.example] }\n',
+        }),
+      /response\.smtp\.host/,
+    );
+    assert.throws(
+      () =>
+        loadConfig({ fileName: "rampart.yaml", text: "response:\n  smtp: { host: mail.desk.example }\n" }),
+      /response\.smtp\.from/,
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          fileName: "rampart.yaml",
+          text: 'response:\n  notify:\n    management: { url: "", secret_env: X, email: ["not an address"] }\n',
+        }),
+      /e-mail address/,
+    );
+  });
+});
