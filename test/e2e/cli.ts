@@ -1,4 +1,5 @@
-// Runs the real `rampart` command (TypeScript sources through tsx) as a child process.
+// Child processes for the e2e tests: the real `rampart` command (TypeScript sources through tsx),
+// and the machine's python3.
 import { spawn } from "node:child_process";
 
 export interface CliRun {
@@ -9,15 +10,14 @@ export interface CliRun {
 
 export const CLI = ["--import", "tsx", "src/cli/bin.ts"];
 
-export function rampart(
+/** Runs a program to completion with exactly `env`, feeding `input` on stdin. */
+export function run(
+  command: string,
   args: string[],
-  opts: { env?: Record<string, string>; input?: string } = {},
+  opts: { env: Record<string, string | undefined>; input?: string | undefined },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      env: { ...process.env, RAMPART_DATA_DIR: "", ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(command, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -30,4 +30,19 @@ export function rampart(
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? "");
   });
+}
+
+export function rampart(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliRun> {
+  return run(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, RAMPART_DATA_DIR: "", ...opts.env },
+    input: opts.input,
+  });
+}
+
+/** Runs `python3 -c script` (the machine's python3) with only PATH and `env` in its environment. */
+export function runPython(script: string, env: Record<string, string>): Promise<CliRun> {
+  return run("python3", ["-c", script], { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env } });
 }

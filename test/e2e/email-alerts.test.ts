@@ -13,6 +13,7 @@ import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { alertsFromConfig, securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createDevCertificate } from "../../src/pki/index.js";
+import type { AlertSender } from "../../src/response/index.js";
 import { type Rampart, startRampart } from "./harness.js";
 
 const PASSWORD = "smtp-Pass-7f3a91";
@@ -71,13 +72,12 @@ async function smtpServer(
   };
 }
 
-function smtpYaml(port: number, caFile: string, extra = ""): string {
+function smtpYaml(port: number, caFile: string): string {
   return [
     "response:",
     "  notify:",
     '    security_team: { url: "", secret_env: RAMPART_ALERT_WEBHOOK_SECRET, email: [soc@desk.example, risk@desk.example] }',
     `  smtp: { host: localhost, port: ${port}, tls: starttls, ca_file: "${caFile}", from: rampart@desk.example, username: rampart, password_env: RAMPART_SMTP_PASSWORD, timeout_s: 5 }`,
-    extra,
   ].join("\n");
 }
 
@@ -168,19 +168,39 @@ describe("e-mail alerts over SMTP", () => {
     }
   });
 
-  /** The configured sender for one SMTP server, without a running Rampart's detection. */
-  async function senderFor(port: number, env: Record<string, string>, extraYaml = "") {
-    const r = await startRampart({ yaml: smtpYaml(port, caFile, extraYaml) });
-    return { alerts: alertsFromConfig(r.app, env), close: () => r.close() };
+  type Smtp = Awaited<ReturnType<typeof smtpServer>>;
+
+  /**
+   * An SMTP server and the alerts Rampart configures for it (response.notify + response.smtp),
+   * without detection running. `yaml` edits the configuration; both are closed afterwards.
+   */
+  async function withSender(
+    o: {
+      server?: Partial<SMTPServerOptions>;
+      tls?: { key: string; cert: string };
+      password?: string;
+      yaml?: (text: string) => string;
+    },
+    fn: (alerts: AlertSender, smtp: Smtp) => Promise<void>,
+  ): Promise<void> {
+    const smtp = await smtpServer(o.tls ?? tls, o.server);
+    try {
+      const r = await startRampart({ yaml: (o.yaml ?? ((t) => t))(smtpYaml(smtp.port, caFile)) });
+      try {
+        await fn(alertsFromConfig(r.app, { RAMPART_SMTP_PASSWORD: o.password ?? PASSWORD }), smtp);
+      } finally {
+        await r.close();
+      }
+    } finally {
+      await smtp.close();
+    }
   }
 
   test("a wrong password: nothing delivered, the send fails, and the error does not hold the password", async () => {
-    const smtp = await smtpServer(tls);
-    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: "not-the-password-42" });
-    try {
-      assert.ok(s.alerts.configured("security_team"));
-      assert.ok(!s.alerts.configured("risk_manager"), "a channel without recipients is not configured");
-      const e = await s.alerts.send("security_team", ALERT).then(
+    await withSender({ password: "not-the-password-42" }, async (alerts, smtp) => {
+      assert.ok(alerts.configured("security_team"));
+      assert.ok(!alerts.configured("risk_manager"), "a channel without recipients is not configured");
+      const e = await alerts.send("security_team", ALERT).then(
         () => assert.fail("sent with a wrong password"),
         (x: unknown) => x as { code: string; detail: string; message: string },
       );
@@ -188,72 +208,47 @@ describe("e-mail alerts over SMTP", () => {
       assert.ok(!`${e.message} ${e.detail}`.includes("not-the-password-42"));
       assert.equal(smtp.authAttempts(), 1);
       assert.equal(smtp.received.length, 0);
-    } finally {
-      await s.close();
-      await smtp.close();
-    }
+    });
   });
 
   test("a server that offers no STARTTLS gets no credentials and no message", async () => {
-    const smtp = await smtpServer(tls, { disabledCommands: ["STARTTLS"], allowInsecureAuth: true });
-    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
-    try {
-      await assert.rejects(s.alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
+    const server = { disabledCommands: ["STARTTLS"], allowInsecureAuth: true };
+    await withSender({ server }, async (alerts, smtp) => {
+      await assert.rejects(alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
       assert.equal(smtp.authAttempts(), 0, "credentials were sent in clear");
       assert.equal(smtp.received.length, 0);
-    } finally {
-      await s.close();
-      await smtp.close();
-    }
+    });
   });
 
   test("a certificate the CA file does not vouch for is refused", async () => {
     const other = await createDevCertificate({ hostnames: ["localhost"] });
-    const smtp = await smtpServer({ key: other.keyPem, cert: other.certPem });
-    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
-    try {
-      await assert.rejects(s.alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
+    await withSender({ tls: { key: other.keyPem, cert: other.certPem } }, async (alerts, smtp) => {
+      await assert.rejects(alerts.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
       assert.equal(smtp.authAttempts(), 0);
       assert.equal(smtp.received.length, 0);
-    } finally {
-      await s.close();
-      await smtp.close();
-    }
+    });
   });
 
-  test("a webhook and e-mail on one channel: both get the alert; a failing webhook fails the send", async () => {
-    const smtp = await smtpServer(tls);
-    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
-    try {
-      // The webhook of this channel points at a closed port: its failure must not stop the e-mail,
-      // and must still fail the action (the runner retries it).
-      const r = await startRampart({
-        yaml: smtpYaml(smtp.port, caFile).replace('url: ""', 'url: "https://127.0.0.1:1/hook"'),
+  test("a webhook and e-mail on one channel: a failing webhook fails the send, the e-mail still goes", async () => {
+    // The channel's webhook points at a closed port: its failure must not stop the e-mail, and must
+    // still fail the action (the runner retries it).
+    const yaml = (t: string) => t.replace('url: ""', 'url: "https://127.0.0.1:1/hook"');
+    await withSender({ yaml }, async (alerts, smtp) => {
+      await assert.rejects(alerts.send("security_team", { ...ALERT, escalation: true }), {
+        code: "ERR_RESPONSE_ACTION_FAILED",
+        detail: /webhook unreachable/,
       });
-      try {
-        const both = alertsFromConfig(r.app, { RAMPART_SMTP_PASSWORD: PASSWORD });
-        await assert.rejects(both.send("security_team", ALERT), { code: "ERR_RESPONSE_ACTION_FAILED" });
-        assert.equal(smtp.received.length, 1, "the e-mail went out although the webhook failed");
-      } finally {
-        await r.close();
-      }
-      await s.alerts.send("security_team", { ...ALERT, escalation: true });
-      assert.equal(smtp.received.length, 2);
+      assert.equal(smtp.received.length, 1, "the e-mail went out although the webhook failed");
       assert.match(
-        subjectOf(smtp.received[1]?.raw ?? ""),
+        subjectOf(smtp.received[0]?.raw ?? ""),
         /^\[Rampart\] HIGH ESCALATED authentication_attack: /,
       );
-    } finally {
-      await s.close();
-      await smtp.close();
-    }
+    });
   });
 
   test("a line break in an incident's fields cannot add a header or a recipient", async () => {
-    const smtp = await smtpServer(tls);
-    const s = await senderFor(smtp.port, { RAMPART_SMTP_PASSWORD: PASSWORD });
-    try {
-      await s.alerts.send("security_team", {
+    await withSender({}, async (alerts, smtp) => {
+      await alerts.send("security_team", {
         ...ALERT,
         subject: "ip:203.0.113.9\r\nBcc: thief@attacker.example",
       });
@@ -263,10 +258,7 @@ describe("e-mail alerts over SMTP", () => {
       const head = (mail?.raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
       assert.doesNotMatch(head, /^Bcc:/im);
       assert.match(subjectOf(mail?.raw ?? ""), /ip:203\.0\.113\.9 Bcc: thief@attacker\.example/);
-    } finally {
-      await s.close();
-      await smtp.close();
-    }
+    });
   });
 
   test("configuration: recipients need a mail server, a mail server needs a sender", () => {

@@ -1,6 +1,5 @@
 // Whole-system test harness: a real Rampart (gateway + services) on an ephemeral port, over a fresh
 // data directory, in front of a real demo dashboard; SQLite or PostgreSQL (fresh schema per run).
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -224,27 +223,4 @@ export async function createAndLogin(r: Rampart, username: string, roles: string
       return totpCodeAt(secret, Math.floor(r.clock.now() / 30_000));
     },
   };
-}
-
-/** Runs `python3 -c script` (the machine's python3) with only PATH and `env` in its environment. */
-export function runPython(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn("python3", ["-c", script], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      err += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code, out, err }));
-  });
 }

@@ -16,7 +16,8 @@ import { systemClock } from "../../src/kernel/index.js";
 import { createLedgerQueryRepository } from "../../src/store/index.js";
 import type { TokenService } from "../../src/tokens/index.js";
 
-import { type Rampart, runPython, startRampart } from "./harness.js";
+import { runPython } from "./cli.js";
+import { type Rampart, startRampart } from "./harness.js";
 
 const HANDLER_DIR = resolve("integrations/pysystemtrade");
 
@@ -121,8 +122,8 @@ print(json.dumps({"sent": h.sent, "dropped": h.dropped, "rejected": h.rejected})
 `,
       env,
     );
-    assert.equal(r.code, 0, r.err);
-    assert.deepEqual(JSON.parse(r.out.trim()), { sent: 5, dropped: 0, rejected: 0 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { sent: 5, dropped: 0, rejected: 0 });
     const events = await pysystemtradeEvents();
     assert.equal(events.length, 4, "the DEBUG record is below the threshold");
     const [order, stale, failed, capital] = events;
@@ -163,8 +164,8 @@ print(json.dumps({"elapsed": elapsed, "dropped": h.dropped, "sent": h.sent}))
 `,
       env,
     );
-    assert.equal(r.code, 0, r.err);
-    const o = JSON.parse(r.out.trim()) as { elapsed: number; dropped: number; sent: number };
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout.trim()) as { elapsed: number; dropped: number; sent: number };
     assert.ok(o.elapsed < 1, `2000 log calls took ${o.elapsed}s`);
     assert.ok(o.dropped >= 1990, `dropped ${o.dropped}`);
     assert.equal(o.sent, 0);

@@ -11,7 +11,8 @@ import { systemClock } from "../../src/kernel/index.js";
 import type { PkiService } from "../../src/pki/index.js";
 import type { TokenService } from "../../src/tokens/index.js";
 
-import { type Rampart, runPython, startRampart } from "./harness.js";
+import { runPython } from "./cli.js";
+import { type Rampart, startRampart } from "./harness.js";
 
 const CLIENT_DIR = resolve("integrations/python");
 
@@ -37,8 +38,8 @@ def call(client, method, path, **kw):
         print(json.dumps({"ok": False, "error": type(e).__name__, "status": e.status, "code": e.code, "message": str(e)}))
 `;
   const r = await runPython(`${prelude}\n${script}`, env);
-  if (r.code !== 0) throw new Error(`python3 exited ${r.code}: ${r.err}`);
-  return r.out
+  if (r.code !== 0) throw new Error(`python3 exited ${r.code}: ${r.stderr}`);
+  return r.stdout
     .trim()
     .split("\n")
     .filter(Boolean)
