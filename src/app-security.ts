@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { createTransport } from "nodemailer";
 import type { App } from "./app.js";
 import { tradingFor } from "./app-trading.js";
+import { ConfigError } from "./config/index.js";
 import {
   DetectionEngine,
   detectionSettingsFromConfig,
@@ -201,6 +202,16 @@ export function alertsFromConfig(app: App, env: Readonly<Record<string, string |
   ]);
 }
 
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(
+      `response.smtp.ca_file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
+  }
+}
+
 /**
  * SMTP through nodemailer, TLS required: STARTTLS (refusing a server that does not offer it) or
  * implicit TLS, the certificate verified against the system's CAs or smtp.ca_file. Undefined when
@@ -227,7 +238,7 @@ function smtpTransport(
     tls: {
       minVersion: "TLSv1.2",
       rejectUnauthorized: true,
-      ...(smtp.ca_file ? { ca: readFileSync(resolve(app.dataDir, smtp.ca_file), "utf8") } : {}),
+      ...(smtp.ca_file ? { ca: readCaFile(resolve(app.dataDir, smtp.ca_file)) } : {}),
     },
     ...(smtp.username ? { auth: { user: smtp.username, pass: password ?? "" } } : {}),
     connectionTimeout: timeout,

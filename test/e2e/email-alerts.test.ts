@@ -261,6 +261,13 @@ describe("e-mail alerts over SMTP", () => {
     });
   });
 
+  test("a CA file that cannot be read stops the start with a message naming it", async () => {
+    await assert.rejects(startRampart({ yaml: smtpYaml(2525, join(dir, "missing-ca.pem")) }), {
+      code: "ERR_CONFIG_INVALID",
+      message: /response\.smtp\.ca_file: cannot read .*missing-ca\.pem \(ENOENT\)/,
+    });
+  });
+
   test("configuration: recipients need a mail server, a mail server needs a sender", () => {
     assert.throws(
       () =>
