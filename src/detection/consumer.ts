@@ -85,9 +85,8 @@ export class StreamConsumer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #again = false;
-  #againDatabase = false;
   #timerDue = 0;
-  #timerDatabase = false;
+  /** When a drain last read the database; a drain reads it once a poll interval has passed. */
   #lastDatabaseRead = Number.NEGATIVE_INFINITY;
   #stopped = true;
   #stats = { processed: 0, detections: 0, lastLagMs: 0 };
@@ -121,7 +120,7 @@ export class StreamConsumer {
   async start(): Promise<void> {
     await this.load();
     this.#stopped = false;
-    this.#schedule(0, true);
+    this.#schedule(0);
   }
 
   /**
@@ -134,13 +133,14 @@ export class StreamConsumer {
     if (this.#stopped) return;
     for (const e of entries)
       if (e.index >= this.#next && this.#offered.size < MAX_OFFERED) this.#offered.set(e.index, e);
-    this.#schedule(0, false);
+    this.#schedule(0);
   }
 
   /** Reads now (e.g. after an append in this process). */
   nudge(): void {
     if (this.#stopped) return;
-    this.#schedule(0, true);
+    this.#lastDatabaseRead = Number.NEGATIVE_INFINITY;
+    this.#schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -165,29 +165,24 @@ export class StreamConsumer {
   }
 
   /**
-   * Runs a drain in `ms` (or sooner if one is already due sooner). `database`: read the database
-   * too, not only offers; it is read anyway once a poll interval has passed since the last read,
-   * so offers arriving faster than the poll never starve other processes' entries.
+   * Runs a drain in `ms` (or sooner if one is already due sooner). The drain reads the database,
+   * not only offers, once a poll interval has passed since the last read: offers arriving faster
+   * than the poll never starve other processes' entries, and the poll itself always reads.
    */
-  #schedule(ms: number, database: boolean): void {
+  #schedule(ms: number): void {
     if (this.#running) {
       this.#again = true;
-      this.#againDatabase ||= database;
       return;
     }
     const due = performance.now() + ms;
     if (this.#timer) {
-      if (due >= this.#timerDue) {
-        this.#timerDatabase ||= database;
-        return;
-      }
+      if (due >= this.#timerDue) return;
       clearTimeout(this.#timer);
     }
     this.#timerDue = due;
-    this.#timerDatabase = database;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      const readDatabase = this.#timerDatabase || performance.now() - this.#lastDatabaseRead >= this.#pollMs;
+      const readDatabase = performance.now() - this.#lastDatabaseRead >= this.#pollMs;
       this.#running = this.#drain(readDatabase)
         .then(() => this.#save(false))
         .catch((e: unknown) =>
@@ -197,11 +192,8 @@ export class StreamConsumer {
           this.#running = undefined;
           if (this.#stopped) return;
           const again = this.#again;
-          const againDatabase = this.#againDatabase;
           this.#again = false;
-          this.#againDatabase = false;
-          if (again) this.#schedule(0, againDatabase);
-          else this.#schedule(this.#pollMs, true);
+          this.#schedule(again ? 0 : this.#pollMs);
         });
     }, ms);
   }
