@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import type { LedgerEvent } from "../audit/index.js";
 import { AuditLedger } from "../audit/index.js";
 import { ManualClock, systemClock } from "../kernel/index.js";
+import { until } from "../kernel/testing.js";
 import { openTestStore } from "../store/index.js";
 import { DetectionRepository } from "../store/repos/detection.js";
 import { createLedgerRepository } from "../store/repos/ledger.js";
@@ -263,7 +264,6 @@ async function withTwoWriters(
     seen: number[];
     leavesRead: () => number;
     stopOffers: () => void;
-    until: (done: () => boolean) => Promise<void>;
   }) => Promise<void>,
 ): Promise<void> {
   const ts = await openTestStore({ url: undefined });
@@ -296,12 +296,8 @@ async function withTwoWriters(
   });
   await consumer.start();
   const stopOffers = ours.onCommitted((e) => consumer.offer(e));
-  const until = async (done: () => boolean) => {
-    const t0 = Date.now();
-    while (!done() && Date.now() - t0 < 3000) await sleep(5);
-  };
   try {
-    await fn({ ours, theirs, consumer, seen, leavesRead: () => leavesRead, stopOffers, until });
+    await fn({ ours, theirs, consumer, seen, leavesRead: () => leavesRead, stopOffers });
   } finally {
     stopOffers();
     await consumer.stop();
@@ -313,7 +309,7 @@ async function withTwoWriters(
 
 test("entries this process commits are processed from the ledger's offer; others are read from the database", async () => {
   // Only offers and nudge() move this consumer: its poll is a minute away.
-  await withTwoWriters(60_000, async ({ ours, theirs, consumer, seen, leavesRead, stopOffers, until }) => {
+  await withTwoWriters(60_000, async ({ ours, theirs, consumer, seen, leavesRead, stopOffers }) => {
     await Promise.all([ours.record(breach), ours.record(breach), ours.record(breach)]);
     await until(() => seen.length >= 3);
     assert.deepEqual(seen, [0, 1, 2]);
@@ -343,7 +339,7 @@ test("entries this process commits are processed from the ledger's offer; others
 });
 
 test("offers arriving faster than the poll do not hold back another process's entries", async () => {
-  await withTwoWriters(100, async ({ ours, theirs, seen, until }) => {
+  await withTwoWriters(100, async ({ ours, theirs, seen }) => {
     await ours.record(breach);
     await until(() => seen.length > 0);
     await sleep(150); // past a poll that found nothing new

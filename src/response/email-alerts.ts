@@ -36,7 +36,7 @@ const LABELS: Record<string, string> = {
 };
 
 /** The text of an alert: the known fields as labelled lines, anything else as JSON below them. */
-export function alertText(channel: AlertChannel, payload: Record<string, unknown>): string {
+function alertText(channel: AlertChannel, payload: Record<string, unknown>): string {
   const lines = [`Rampart alert for ${channel.replace("_", " ")}.`, ""];
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) {

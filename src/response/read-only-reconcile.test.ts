@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultConfig } from "../config/index.js";
 import { systemClock } from "../kernel/index.js";
+import { until } from "../kernel/testing.js";
 import { openEphemeral } from "../store/index.js";
 import { MemoryIncidentStore } from "./memory-store.js";
 import { ReadOnlyMode } from "./read-only.js";
@@ -38,14 +39,6 @@ function incident(id: string): Incident {
   };
 }
 
-async function until(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test("a hold is released once its incident is closed in the store, by whoever closed it", async () => {
   const store = new MemoryIncidentStore();
   const ephemeral = await openEphemeral({ clock: systemClock });
@@ -71,7 +64,7 @@ test("a hold is released once its incident is closed in the store, by whoever cl
       await store.update({ ...closed, status: "resolved", closedBy: "local:ops" }, ["responding"]),
       true,
     );
-    await until(async () => !(await readOnly.holders()).includes(closed.id));
+    await until(async () => !(await readOnly.holders()).includes(closed.id), 5000);
     assert.deepEqual(await readOnly.holders(), [open.id], "the open incident's hold stays");
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await readOnly.isReadOnly(), true);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../config/index.js";
 import { isRampartError, ManualClock, silentLogger } from "../kernel/index.js";
+import { until } from "../kernel/testing.js";
 import {
   databaseTargets,
   type EphemeralStore,
@@ -28,14 +29,6 @@ function code(fn: () => unknown): string | undefined {
     return undefined;
   } catch (e) {
     return isRampartError(e) ? e.code : String(e);
-  }
-}
-
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
@@ -227,7 +220,7 @@ for (const kv of ephemeralTargets(process.env)) {
         await b.start();
         const t0 = performance.now();
         await a.halt({ scope: "global", reason: "two instances", actor: alice });
-        await until(() => code(() => b.check("trading:place_orders")) === "ERR_TRADING_HALTED");
+        await until(() => code(() => b.check("trading:place_orders")) === "ERR_TRADING_HALTED", 2000, 2);
         assert.ok(performance.now() - t0 < 100, "enforced on the other instance within 100 ms");
         // A forged "ACTIVE" message cannot lift the halt: the database decides.
         const forged = { ...b.states()[0], state: "ACTIVE", version: 999 };

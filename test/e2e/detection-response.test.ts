@@ -5,16 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
+import { until } from "../../src/kernel/testing.js";
 import { rampart } from "./cli.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
-
-async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("brute force → incident → IP block at the gateway", () => {
   let r: Rampart;

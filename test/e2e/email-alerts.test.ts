@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { alertsFromConfig, securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
 import { loadConfig } from "../../src/config/index.js";
+import { until } from "../../src/kernel/testing.js";
 import { createDevCertificate } from "../../src/pki/index.js";
 import type { AlertSender } from "../../src/response/index.js";
 import { type Rampart, startRampart } from "./harness.js";
@@ -85,14 +86,6 @@ function smtpYaml(port: number, caFile: string): string {
 function subjectOf(raw: string): string {
   const head = (raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
   return /^Subject: (.*)$/m.exec(head)?.[1] ?? "";
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const ALERT = {

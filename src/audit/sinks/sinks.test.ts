@@ -13,6 +13,7 @@ import type { Config } from "../../config/index.js";
 import { defaultConfig } from "../../config/index.js";
 import { hmacSha256 } from "../../crypto/index.js";
 import { ManualClock, silentLogger } from "../../kernel/index.js";
+import { until } from "../../kernel/testing.js";
 import { createDevCertificate } from "../../pki/index.js";
 import {
   createLedgerRepository,
@@ -31,14 +32,6 @@ import type { SinkRecord } from "./types.js";
 import { createWebhookSink, signBody } from "./webhook.js";
 
 const KEY = Buffer.alloc(32, 7);
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function readJsonl(dir: string): Promise<{ files: string[]; records: SinkRecord[] }> {
   const key = (f: string) => {

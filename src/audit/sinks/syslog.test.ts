@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
 import { ManualClock, silentLogger } from "../../kernel/index.js";
+import { until } from "../../kernel/testing.js";
 import { createDevCertificate } from "../../pki/index.js";
 import {
   createLedgerRepository,
@@ -26,6 +27,9 @@ import { sampleEvent, testSigner } from "../testing.js";
 import { SinkRunner } from "./runner.js";
 import { createSyslogSink, frameOctetCounted } from "./syslog.js";
 import type { Sink } from "./types.js";
+
+/** rsyslog may take a while to start and relay on a busy machine. */
+const WAIT_MS = 15_000;
 
 function rsyslogd(): string | undefined {
   for (const p of ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"]) if (existsSync(p)) return p;
@@ -44,14 +48,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface Line {
@@ -102,6 +98,7 @@ class Rsyslog {
           s.once("error", () => resolve(true));
           s.listen(this.port, "127.0.0.1", () => s.close(() => resolve(false)));
         }),
+      WAIT_MS,
     );
   }
   async stop(): Promise<void> {
@@ -200,7 +197,7 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     await ledger.checkpoint();
     const run = runner(tcpSink());
     run.start();
-    await until(async () => (await rs.lines()).length >= 4);
+    await until(async () => (await rs.lines()).length >= 4, WAIT_MS);
     await run.stop();
     const lines = await rs.lines();
     const events = lines.filter((l) => l.json.kind === "audit_event");
@@ -229,11 +226,11 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     const start = await ledger.size();
     const run = runner(tcpSink());
     run.start();
-    await until(() => run.status().nextIndex === start);
+    await until(() => run.status().nextIndex === start, WAIT_MS);
     // Receiver outage.
     await rs.stop();
     for (let i = 0; i < 25; i++) await ledger.record(sampleEvent(100 + i));
-    await until(() => run.status().failures >= 3);
+    await until(() => run.status().failures >= 3, WAIT_MS);
     assert.equal(run.status().nextIndex, start, "nothing counted as delivered while rsyslog is down");
     // Sink outage: stopped for a minute while the ledger grows.
     await run.stop();
@@ -243,10 +240,11 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     const run2 = runner(tcpSink());
     run2.start();
     const total = await ledger.size();
-    await until(() => run2.status().nextIndex === total);
+    await until(() => run2.status().nextIndex === total, WAIT_MS);
     await run2.stop();
     await until(
       async () => (await rs.lines()).filter((l) => l.json.kind === "audit_event").length >= total - before,
+      WAIT_MS,
     );
     const got = new Set((await rs.lines()).map((l) => l.json.index).filter((i) => i !== undefined));
     for (let i = 0; i < total; i++) assert.ok(got.has(i), `index ${i} reached rsyslog`);
@@ -290,6 +288,7 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
       run.start();
       await until(
         async () => (await secure.lines()).filter((l) => l.json.kind === "audit_event").length >= size,
+        WAIT_MS,
       );
       await run.stop();
       const indexes = (await secure.lines())
@@ -352,7 +351,7 @@ describe("syslog sink over TLS (RFC 5425)", () => {
         },
       };
       await sink.deliver([rec, { ...rec, index: 8 }]);
-      await until(() => frames.length === 2);
+      await until(() => frames.length === 2, WAIT_MS);
       await sink.close();
       assert.match(
         frames[0] ?? "",
