@@ -59,15 +59,18 @@ export interface Security {
   isReadOnly(): Promise<boolean>;
 }
 
-const instances = new WeakMap<App, { security: Security; stopWatch?: () => void; stopOffers?: () => void }>();
+const instances = new WeakMap<
+  App,
+  { security: Security; wiring: SecurityWiring; stopWatch?: () => void; stopOffers?: () => void }
+>();
 
 export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   const have = instances.get(app);
   if (have) {
-    // Wiring given after the first call would be silently ignored: the gateway builds this App's
-    // Security when it starts, so an env passed later (alert secrets, the SMTP password) never
-    // reached the alert channels. Refuse instead; wire before startGateway.
-    if (Object.values(wiring).some((v) => v !== undefined))
+    // Wiring given after the first call would be silently ignored (an env passed after the gateway
+    // built this, and the alert secrets never reached the channels): refuse it instead. The
+    // gateway's options carry the wiring (GatewayOptions.security).
+    if (wiring !== have.wiring && Object.values(wiring).some((v) => v !== undefined))
       throw new Error("securityFor: this App's Security is already built; pass its wiring at the first call");
     return have.security;
   }
@@ -149,7 +152,7 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
     isBlocked: (ip) => blocklist.isBlocked(ip),
     isReadOnly: () => readOnly.isReadOnly(),
   };
-  instances.set(app, { security });
+  instances.set(app, { security, wiring });
   return security;
 }
 

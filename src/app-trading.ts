@@ -21,28 +21,37 @@ export interface TradingWiring {
   approvals?: ResumeApprovals;
 }
 
-const instances = new WeakMap<App, TradingService>();
+const instances = new WeakMap<App, { service: TradingService; wiring: TradingWiring }>();
 
-/** The App's trading service (built on first use; call startTrading before serving). */
+/**
+ * The App's trading service (built on first use; call startTrading before serving). Wiring counts
+ * at the first call only: a different wiring later is refused rather than silently ignored (an
+ * actuator started without its key, or with Rampart's whole environment, would be the result).
+ */
 export function tradingFor(app: App, wiring: TradingWiring = {}): TradingService {
-  let s = instances.get(app);
-  if (!s) {
-    s = createTradingService({
-      settings: app.config.trading,
-      dataDir: app.dataDir,
-      store: new TradingRepository(app.store),
-      pubsub: app.ephemeral,
-      audit: app.audit,
-      clock: app.clock,
-      logger: app.logger.child({ component: "trading" }),
-      keyEnvValue: wiring.keyEnvValue,
-      childEnv: wiring.childEnv,
-      ...(wiring.adapter ? { adapter: wiring.adapter } : {}),
-      ...(wiring.approvals ? { approvals: wiring.approvals } : {}),
-    });
-    instances.set(app, s);
+  const have = instances.get(app);
+  if (have) {
+    if (wiring !== have.wiring && Object.values(wiring).some((v) => v !== undefined))
+      throw new Error(
+        "tradingFor: this App's trading service is already built; pass its wiring at the first call",
+      );
+    return have.service;
   }
-  return s;
+  const service = createTradingService({
+    settings: app.config.trading,
+    dataDir: app.dataDir,
+    store: new TradingRepository(app.store),
+    pubsub: app.ephemeral,
+    audit: app.audit,
+    clock: app.clock,
+    logger: app.logger.child({ component: "trading" }),
+    keyEnvValue: wiring.keyEnvValue,
+    childEnv: wiring.childEnv,
+    ...(wiring.adapter ? { adapter: wiring.adapter } : {}),
+    ...(wiring.approvals ? { approvals: wiring.approvals } : {}),
+  });
+  instances.set(app, { service, wiring });
+  return service;
 }
 
 /** Builds and starts the App's trading service: subscribes to changes, then reads the database. */
@@ -55,5 +64,5 @@ export async function startTrading(app: App, wiring: TradingWiring = {}): Promis
 export async function stopTrading(app: App): Promise<void> {
   const s = instances.get(app);
   instances.delete(app);
-  await s?.stop();
+  await s?.service.stop();
 }

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { App } from "../app.js";
-import { securityFor } from "../app-security.js";
+import { type SecurityWiring, securityFor } from "../app-security.js";
 import { startTrading, stopTrading, type TradingWiring, tradingFor } from "../app-trading.js";
 import { uuid } from "../crypto/index.js";
 import { RampartError } from "../kernel/index.js";
@@ -40,6 +40,8 @@ export interface GatewayOptions {
   authenticators?: ExtraAuthenticators;
   /** Actuator key and child environment for the trading adapters (serve passes them from its env). */
   trading?: TradingWiring;
+  /** Detection and response's wiring: the env holding alert secrets (serve passes its own). */
+  security?: SecurityWiring;
   /** More control-API routes (each module's table). */
   controlRoutes?: (app: App) => ControlRoute[];
 }
@@ -153,7 +155,8 @@ export async function buildGateway(
   app.onLedgerUnavailable(
     auditFailureAction(tradingFor(app, trading), config.trading.on_audit_failure, app.logger),
   );
-  const security = securityFor(app);
+  // After trading: incident response uses the trading service started above with its wiring.
+  const security = securityFor(app, opts.security ?? {});
   installReadOnlyGuard(fastify, () => security.isReadOnly());
   const services = createGatewayServices(app, opts.authenticators ?? defaultAuthenticators(app), limiter);
   await fastify.register(healthRoutes, { app });

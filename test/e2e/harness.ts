@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
 import { type App, createApp } from "../../src/app.js";
-import { type SecurityWiring, securityFor } from "../../src/app-security.js";
+import type { SecurityWiring } from "../../src/app-security.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
@@ -97,8 +97,10 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   let gateway: RunningGateway;
   try {
     await app.pki().ensureCa();
-    if (opts.security) securityFor(app, opts.security);
-    gateway = await startGateway(app, opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {});
+    gateway = await startGateway(app, {
+      ...(opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {}),
+      ...(opts.security ? { security: opts.security } : {}),
+    });
   } catch (e) {
     await app.close();
     if (!sharing) await demo.close();

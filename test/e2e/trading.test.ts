@@ -13,7 +13,8 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { startDemoDashboard } from "../../demo/index.js";
 import { createApp } from "../../src/app.js";
-import { stopTrading } from "../../src/app-trading.js";
+import { securityFor } from "../../src/app-security.js";
+import { stopTrading, tradingFor } from "../../src/app-trading.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { buildGateway } from "../../src/gateway/index.js";
@@ -263,6 +264,14 @@ for (const target of databaseTargets(process.env)) {
       assert.equal(procs["run_systems"]?.status, "GO");
       const res = await postRoll();
       assert.notEqual(res.status, 423, res.text);
+    });
+
+    it("wiring offered after the services are built is refused, not silently ignored", () => {
+      // An actuator started without the wiring would run without its key, or with Rampart's
+      // whole environment (the master key among it).
+      assert.throws(() => tradingFor(r.app, { childEnv: {} }), /already built/);
+      assert.throws(() => securityFor(r.app, { env: {} }), /already built/);
+      assert.ok(tradingFor(r.app), "asking without wiring still answers");
     });
   });
 }

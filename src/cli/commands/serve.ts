@@ -3,7 +3,7 @@
 import cluster from "node:cluster";
 import type { Command } from "commander";
 import { startDemoDashboard } from "../../../demo/index.js";
-import { securityFor, startSecurity, stopSecurity } from "../../app-security.js";
+import { startSecurity, stopSecurity } from "../../app-security.js";
 import { startSinks } from "../../audit/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
 import { UsageError } from "../../kernel/index.js";
@@ -111,11 +111,10 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
       const { host, port } = splitHostPort(config.demo.listen);
       demo = await startDemoDashboard({ host, port });
     }
-    // Detection and response are wired before the gateway, which consults them: the env carries
-    // the alert channels' secrets (webhook HMAC keys, the SMTP password).
-    securityFor(app, { env: ctx.env });
     gateway = await startGateway(app, {
       trading: { keyEnvValue: ctx.env[config.trading.key_env], childEnv: childEnvironment(ctx.env) },
+      // The env carries the alert channels' secrets (webhook HMAC keys, the SMTP password).
+      security: { env: ctx.env },
     });
     if (workerId === 1) {
       // Sinks copy the ledger (and its checkpoints) off the box, each from its own cursor.
