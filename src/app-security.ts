@@ -61,7 +61,13 @@ export interface Security {
 
 const instances = new WeakMap<
   App,
-  { security: Security; wiring: SecurityWiring; stopWatch?: () => void; stopOffers?: () => void }
+  {
+    security: Security;
+    wiring: SecurityWiring;
+    openAlerts: () => void;
+    stopWatch?: () => void;
+    stopOffers?: () => void;
+  }
 >();
 
 export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
@@ -94,7 +100,7 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
   });
   const readOnly = new ReadOnlyMode(app.ephemeral, () => app.clock.now());
   const env = wiring.env ?? {};
-  const alerts = wiring.alerts ?? alertsFromConfig(app, env);
+  const alerts = wiring.alerts ? { sender: wiring.alerts, open: () => {} } : alertsFromConfig(app, env);
   const ledgerRepo = createLedgerRepository(app.store);
   const incidents = new IncidentRepository(app.store);
   let identity = wiring.identity;
@@ -119,7 +125,7 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
       readOnly,
       trading: wiring.trading ?? tradingActionsFrom(tradingFor(app)),
       identity: lazyIdentity,
-      alerts,
+      alerts: alerts.sender,
       evidence: new LedgerEvidenceBundler({
         ledger: ledgerRepo,
         dir: `${app.dataDir}/${cfg.response.evidence_dir}`,
@@ -152,21 +158,26 @@ export function securityFor(app: App, wiring: SecurityWiring = {}): Security {
     isBlocked: (ip) => blocklist.isBlocked(ip),
     isReadOnly: () => readOnly.isReadOnly(),
   };
-  instances.set(app, { security, wiring });
+  instances.set(app, { security, wiring, openAlerts: alerts.open });
   return security;
 }
 
-/** Resumes unfinished actions and read-only holds, starts the consumer and the integrity watch. */
-export async function startSecurity(app: App, wiring: SecurityWiring = {}): Promise<Security> {
-  const s = securityFor(app, wiring);
+/**
+ * Sets up the alert transports (a mail setting that cannot work fails here, not at the first
+ * incident), resumes unfinished actions and read-only holds, starts the consumer and the integrity
+ * watch. Wiring goes to the first securityFor (the gateway's, through GatewayOptions.security).
+ */
+export async function startSecurity(app: App): Promise<Security> {
+  const s = securityFor(app);
+  const entry = instances.get(app) as NonNullable<ReturnType<typeof instances.get>>;
+  entry.openAlerts();
   await s.responder.start();
   await s.consumer?.start();
-  const entry = instances.get(app);
   // What this process commits goes to detection directly, not back through the database.
   const consumer = s.consumer;
-  if (entry && consumer && app.ledger) entry.stopOffers = app.ledger.onCommitted((e) => consumer.offer(e));
+  if (consumer && app.ledger) entry.stopOffers = app.ledger.onCommitted((e) => consumer.offer(e));
   const every = app.config.detection.verify_interval_s;
-  if (entry && every > 0 && app.ledger)
+  if (every > 0 && app.ledger)
     entry.stopWatch = watchLedgerIntegrity({
       ledger: createLedgerRepository(app.store),
       audit: app.audit,
@@ -188,21 +199,33 @@ export async function stopSecurity(app: App): Promise<void> {
 
 /**
  * The configured alert channels: each response.notify channel's signed webhook and its e-mail
- * recipients (through response.smtp), both when both are set.
+ * recipients (through response.smtp), both when both are set. `open` sets up the mail transport
+ * (reads smtp.ca_file, checks the password is there); the first e-mail does it otherwise.
+ * startSecurity calls it, so a server fails at start rather than at its first incident, while CLI
+ * commands that only read incidents never touch the mail settings.
  */
-export function alertsFromConfig(app: App, env: Readonly<Record<string, string | undefined>>): AlertSender {
+export function alertsFromConfig(
+  app: App,
+  env: Readonly<Record<string, string | undefined>>,
+): { sender: AlertSender; open: () => void } {
   const cfg = app.config.response;
   const channels = Object.entries(cfg.notify);
-  return new AlertFanout([
-    new WebhookAlerts({
-      channels: Object.fromEntries(channels.map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }])),
-    }),
-    new EmailAlerts({
-      transport: smtpTransport(app, env),
-      from: cfg.smtp.from,
-      recipients: Object.fromEntries(channels.map(([k, v]) => [k, v.email])),
-    }),
-  ]);
+  const smtp = smtpTransport(app, env);
+  return {
+    sender: new AlertFanout([
+      new WebhookAlerts({
+        channels: Object.fromEntries(
+          channels.map(([k, v]) => [k, { url: v.url, secret: env[v.secret_env] }]),
+        ),
+      }),
+      new EmailAlerts({
+        transport: smtp,
+        from: cfg.smtp.from,
+        recipients: Object.fromEntries(channels.map(([k, v]) => [k, v.email])),
+      }),
+    ]),
+    open: () => smtp?.open(),
+  };
 }
 
 function readCaFile(path: string): string {
@@ -218,42 +241,48 @@ function readCaFile(path: string): string {
 /**
  * SMTP through nodemailer, TLS required: STARTTLS (refusing a server that does not offer it) or
  * implicit TLS, the certificate verified against the system's CAs or smtp.ca_file. Undefined when
- * no mail server is configured.
+ * no mail server is configured; the transport itself is made on open() or the first send.
  */
 function smtpTransport(
   app: App,
   env: Readonly<Record<string, string | undefined>>,
-): MailTransport | undefined {
+): (MailTransport & { open(): void }) | undefined {
   const smtp = app.config.response.smtp;
   if (smtp.host === "") return undefined;
-  const password = env[smtp.password_env];
-  if (smtp.username !== "" && !password)
-    app.logger.warn(
-      { env: smtp.password_env },
-      "response.smtp.username is set but its password variable is empty: e-mail alerts will be refused",
-    );
-  const timeout = smtp.timeout_s * 1000;
-  const transport = createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === "implicit",
-    requireTLS: smtp.tls === "starttls",
-    tls: {
-      minVersion: "TLSv1.2",
-      rejectUnauthorized: true,
-      ...(smtp.ca_file ? { ca: readCaFile(resolve(app.dataDir, smtp.ca_file)) } : {}),
-    },
-    ...(smtp.username ? { auth: { user: smtp.username, pass: password ?? "" } } : {}),
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-    logger: false,
-  });
+  let transport: ReturnType<typeof createTransport> | undefined;
+  const open = () => {
+    if (transport) return transport;
+    const password = env[smtp.password_env];
+    if (smtp.username !== "" && !password)
+      app.logger.warn(
+        { env: smtp.password_env },
+        "response.smtp.username is set but its password variable is empty: e-mail alerts will be refused",
+      );
+    const timeout = smtp.timeout_s * 1000;
+    transport = createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.tls === "implicit",
+      requireTLS: smtp.tls === "starttls",
+      tls: {
+        minVersion: "TLSv1.2",
+        rejectUnauthorized: true,
+        ...(smtp.ca_file ? { ca: readCaFile(resolve(app.dataDir, smtp.ca_file)) } : {}),
+      },
+      ...(smtp.username ? { auth: { user: smtp.username, pass: password ?? "" } } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+      logger: false,
+    });
+    return transport;
+  };
   return {
+    open: () => void open(),
     send: async (m) => {
-      await transport.sendMail({ from: m.from, to: [...m.to], subject: m.subject, text: m.text });
+      await open().sendMail({ from: m.from, to: [...m.to], subject: m.subject, text: m.text });
     },
   };
 }

@@ -2,7 +2,7 @@
 // TLS required, built in the composition root from response.smtp). The message is plain text: the
 // incident's id, type, severity, subject and status, the ledger indices of its evidence and its
 // context. It holds nothing secret: the evidence stays in the ledger, which the reader is pointed
-// to. And AlertFanout sends one alert through every transport a channel has (webhook, e-mail).
+// to.
 import { actionFailed } from "./errors.js";
 import type { AlertChannel, AlertSender } from "./ports.js";
 
@@ -74,15 +74,16 @@ export class EmailAlerts implements AlertSender {
   }
 
   async send(channel: AlertChannel, payload: Record<string, unknown>): Promise<void> {
+    const transport = this.#transport;
     const to = this.#recipients[channel] ?? [];
-    if (!this.#transport || to.length === 0) throw actionFailed(`alert ${channel}`, "no e-mail recipients");
+    if (!transport || to.length === 0) throw actionFailed(`alert ${channel}`, "no e-mail recipients");
     const severity = String(payload["severity"] ?? "alert").toUpperCase();
     const what = [payload["type"], payload["subject"]].filter((x) => x !== undefined).join(": ");
     const subject = headerSafe(
       `[Rampart] ${severity}${payload["escalation"] ? " ESCALATED" : ""} ${what} (${String(payload["incident"] ?? "")})`,
     );
     try {
-      await this.#transport.send({ from: this.#from, to, subject, text: alertText(channel, payload) });
+      await transport.send({ from: this.#from, to, subject, text: alertText(channel, payload) });
     } catch (e) {
       // The server's answer names the problem (authentication, TLS, refused recipient); the
       // transport never puts the password in it.
@@ -91,35 +92,5 @@ export class EmailAlerts implements AlertSender {
         `e-mail not accepted: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-  }
-}
-
-/**
- * One alert through every sender that has the channel configured: a channel may have a webhook and
- * e-mail recipients. Every configured sender is tried; if any failed, send rejects (the runner
- * retries the action, so a receiver may see an alert twice: each carries the incident id).
- */
-export class AlertFanout implements AlertSender {
-  readonly #senders: readonly AlertSender[];
-
-  constructor(senders: readonly AlertSender[]) {
-    this.#senders = senders;
-  }
-
-  configured(channel: AlertChannel): boolean {
-    return this.#senders.some((s) => s.configured(channel));
-  }
-
-  async send(channel: AlertChannel, payload: Record<string, unknown>): Promise<void> {
-    const results = await Promise.allSettled(
-      this.#senders.filter((s) => s.configured(channel)).map((s) => s.send(channel, payload)),
-    );
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length === 1) throw failed[0]?.reason;
-    if (failed.length > 1)
-      throw actionFailed(
-        `alert ${channel}`,
-        failed.map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason))).join("; "),
-      );
   }
 }

@@ -5,10 +5,11 @@
 export type { ActionOutcome, ActionPorts } from "./actions.js";
 export { describeAction, executeAction, planTargets } from "./actions.js";
 export { identityActionsFrom, tradingActionsFrom } from "./adapters.js";
+export { AlertFanout } from "./alert-fanout.js";
 export type { AllowEntry, BlocklistSettings, BlockResult } from "./blocklist.js";
 export { ALLOWED_SET, BLOCKED_SET, IpBlocklist, normaliseIp } from "./blocklist.js";
 export type { MailTransport } from "./email-alerts.js";
-export { AlertFanout, EmailAlerts } from "./email-alerts.js";
+export { EmailAlerts } from "./email-alerts.js";
 export { actionFailed, actionTimeout, incidentNotFound, incidentTransition } from "./errors.js";
 export { LedgerEvidenceBundler } from "./evidence-bundle.js";
 export { MemoryIncidentStore } from "./memory-store.js";

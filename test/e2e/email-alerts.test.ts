@@ -178,7 +178,7 @@ describe("e-mail alerts over SMTP", () => {
     try {
       const r = await startRampart({ yaml: (o.yaml ?? ((t) => t))(smtpYaml(smtp.port, caFile)) });
       try {
-        await fn(alertsFromConfig(r.app, { RAMPART_SMTP_PASSWORD: o.password ?? PASSWORD }), smtp);
+        await fn(alertsFromConfig(r.app, { RAMPART_SMTP_PASSWORD: o.password ?? PASSWORD }).sender, smtp);
       } finally {
         await r.close();
       }
@@ -252,11 +252,17 @@ describe("e-mail alerts over SMTP", () => {
     });
   });
 
-  test("a CA file that cannot be read stops the start with a message naming it", async () => {
-    await assert.rejects(startRampart({ yaml: smtpYaml(2525, join(dir, "missing-ca.pem")) }), {
-      code: "ERR_CONFIG_INVALID",
-      message: /response\.smtp\.ca_file: cannot read .*missing-ca\.pem \(ENOENT\)/,
-    });
+  test("a CA file that cannot be read stops detection and response from starting, naming it", async () => {
+    const r = await startRampart({ yaml: smtpYaml(2525, join(dir, "missing-ca.pem")) });
+    try {
+      await assert.rejects(startSecurity(r.app), {
+        code: "ERR_CONFIG_INVALID",
+        message: /response\.smtp\.ca_file: cannot read .*missing-ca\.pem \(ENOENT\)/,
+      });
+    } finally {
+      await stopSecurity(r.app);
+      await r.close();
+    }
   });
 
   test("configuration: recipients need a mail server, a mail server needs a sender", () => {
