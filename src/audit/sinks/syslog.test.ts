@@ -279,8 +279,10 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
       const other = await createDevCertificate();
       const untrusting = runner(tlsSink(other.certPem));
       untrusting.start();
-      await new Promise((r) => setTimeout(r, 500));
+      // It has tried and failed (not merely not tried yet), and the failure is the certificate.
+      await until(() => untrusting.status().failures >= 1, WAIT_MS);
       await untrusting.stop();
+      assert.match(untrusting.status().lastError ?? "", /certificate/i);
       assert.equal((await secure.lines()).length, 0, "nothing is sent to a server that fails verification");
 
       const size = await ledger.size();
