@@ -60,5 +60,6 @@ export {
   openTestEphemeral,
   openTestStore,
   randomTag,
+  refuseLedgerAppends,
 } from "./testing.js";
 export type { OpenStoreOptions, StoreLogger } from "./types.js";

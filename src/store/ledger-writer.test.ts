@@ -11,7 +11,7 @@ import { ManualClock } from "../kernel/index.js";
 import { withLedgerWriterThread } from "./ledger-writer.js";
 import { openStore } from "./open.js";
 import { createLedgerRepository } from "./repos/ledger.js";
-import { openTestStore, type TestStore } from "./testing.js";
+import { openTestStore, refuseLedgerAppends, type TestStore } from "./testing.js";
 
 /** The repository without one of its optional capabilities (to exercise the general path). */
 function proxyWithout(repo: LedgerStore, name: keyof LedgerStore): LedgerStore {
@@ -108,10 +108,9 @@ describe("SQLite ledger writer thread", () => {
     const ts = await fresh();
     const ledger = await ledgerOn(ts);
     await ledger.record(sampleEvent(0));
-    await sql`create trigger refuse before insert on audit_entries
-              begin select raise(abort, 'refused'); end`.execute(ts.store.db);
+    const lift = await refuseLedgerAppends(ts.store);
     await assert.rejects(ledger.record(sampleEvent(1)), { code: "ERR_AUDIT_UNAVAILABLE" });
-    await sql`drop trigger refuse`.execute(ts.store.db);
+    await lift();
     const r = await ledger.record(sampleEvent(2));
     assert.equal(r.index, 1, "nothing of the refused batch was kept");
     await ledger.close();

@@ -86,6 +86,18 @@ export async function allowLedgerTampering(store: Store): Promise<void> {
   }
 }
 
+/**
+ * Makes SQLite refuse every ledger append, on every connection (a trigger, unlike `PRAGMA
+ * query_only`, also binds the ledger's writer thread). Returns the function that lifts it.
+ */
+export async function refuseLedgerAppends(store: Store): Promise<() => Promise<void>> {
+  await sql`create trigger refuse_ledger_appends before insert on audit_entries
+            begin select raise(abort, 'audit ledger is read-only'); end`.execute(store.db);
+  return async () => {
+    await sql`drop trigger refuse_ledger_appends`.execute(store.db);
+  };
+}
+
 export interface EphemeralTarget {
   readonly kind: "memory" | "redis";
   readonly redisUrl: string | undefined;

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
+import { refuseLedgerAppends } from "../../src/store/index.js";
 import { rampart } from "./cli.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
@@ -26,13 +27,7 @@ const targets = [
 
 /** Makes the ledger unable to append; returns the function that repairs it. */
 async function breakLedger(r: Rampart, url: string | undefined): Promise<() => Promise<void>> {
-  if (url === undefined) {
-    await sql`create trigger audit_readonly before insert on audit_entries
-                begin select raise(abort, 'audit ledger is read-only'); end`.execute(r.app.store.db);
-    return async () => {
-      await sql`drop trigger audit_readonly`.execute(r.app.store.db);
-    };
-  }
+  if (url === undefined) return refuseLedgerAppends(r.app.store);
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -88,8 +83,7 @@ for (const target of targets) {
     test("a state-changing CLI command exits 1 when its ledger append fails", {
       skip: target.url === undefined ? false : "the CLI child process opens the SQLite data directory",
     }, async () => {
-      await sql`create trigger audit_readonly before insert on audit_entries
-                  begin select raise(abort, 'audit ledger is read-only'); end`.execute(r.app.store.db);
+      const repair = await refuseLedgerAppends(r.app.store);
       try {
         const env = { RAMPART_DATA_DIR: r.dataDir, RAMPART_LOG_LEVEL: "silent" };
         const add = await rampart(["user", "add", "fc_new", "--role", "trader"], { env });
@@ -100,7 +94,7 @@ for (const target of targets) {
         assert.equal(disable.code, 1, disable.stderr);
         assert.match(disable.stderr, /ERR_AUDIT_UNAVAILABLE/);
       } finally {
-        await sql`drop trigger audit_readonly`.execute(r.app.store.db);
+        await repair();
       }
       const ok = await rampart(["user", "list", "--data-dir", join(r.dataDir)], {});
       assert.equal(ok.code, 0, ok.stderr);
