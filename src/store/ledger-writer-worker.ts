@@ -1,7 +1,6 @@
 // The SQLite ledger writer's thread (see ledger-writer.ts): its own connection to the database
 // file, the same pragmas as the main one (WAL, synchronous=FULL). An append is one synchronous step
-// here — BEGIN IMMEDIATE, read where the ledger ends, build and insert the rows and nodes (or, for
-// a batch built on the main thread, check that it starts there), COMMIT (the fsync happens here,
+// here — BEGIN IMMEDIATE, read where the ledger ends, build and insert the rows and nodes, COMMIT (the fsync happens here,
 // off the gateway's event loop) — so the write lock is never held across a message to the main
 // thread (whose own connection may be waiting for it). It only ever INSERTs: the ledger is
 // append-only.
@@ -16,31 +15,9 @@ import {
   type PreparedEvent,
   type StoredNode,
 } from "../audit/index.js";
-
-export interface WriterRow {
-  readonly index: number;
-  readonly canonical: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly action: string;
-  readonly outcome: string;
-  readonly userId: string | null;
-  readonly timestampMs: number;
-}
+import { isUniqueViolation } from "./errors.js";
 
 export type WriterRequest =
-  | {
-      readonly id: number;
-      readonly op: "append";
-      /** The index of the first row: the ledger's size the batch was built on. */
-      readonly start: number;
-      readonly rows: readonly WriterRow[];
-      /** 32 bytes per row, in row order. */
-      readonly leafHashes: Uint8Array;
-      readonly nodes: ReadonlyArray<readonly [number, number]>;
-      /** 32 bytes per node, in node order. */
-      readonly nodeHashes: Uint8Array;
-    }
   | { readonly id: number; readonly op: "ping" }
   | { readonly id: number; readonly op: "prepared"; readonly events: readonly PreparedEvent[] }
   | {
@@ -84,44 +61,6 @@ const insertCheckpoint = db.prepare(
 const begin = db.prepare("begin immediate");
 const commit = db.prepare("commit");
 const rollback = db.prepare("rollback");
-
-function hashAt(buf: Uint8Array, i: number): Buffer {
-  return Buffer.from(buf.buffer, buf.byteOffset + i * 32, 32);
-}
-
-/** The append's answer: null when committed, else the ledger's actual size (another process appended). */
-function append(m: Extract<WriterRequest, { op: "append" }>): number | null {
-  begin.run();
-  try {
-    const max = maxIdx.get() as number | bigint | null;
-    const size = max === null ? 0 : Number(max) + 1;
-    if (size !== m.start) {
-      rollback.run();
-      return size;
-    }
-    m.rows.forEach((r, i) => {
-      insertEntry.run(
-        r.index,
-        hashAt(m.leafHashes, i),
-        r.canonical,
-        r.eventId,
-        r.eventType,
-        r.action,
-        r.outcome,
-        r.userId,
-        r.timestampMs,
-      );
-    });
-    m.nodes.forEach(([level, index], i) => {
-      insertNode.run(level, index, hashAt(m.nodeHashes, i));
-    });
-    commit.run();
-    return null;
-  } catch (e) {
-    if (db.inTransaction) rollback.run();
-    throw e;
-  }
-}
 
 /** The right edge after this thread's last commit: reused while no other process appended. */
 let edgeAfterCommit: CompactRange | undefined;
@@ -183,8 +122,6 @@ function handle(m: WriterRequest): unknown {
   switch (m.op) {
     case "prepared":
       return appendPrepared(m.events);
-    case "append":
-      return append(m);
     case "ping":
       return null;
     case "checkpoint":
@@ -192,7 +129,7 @@ function handle(m: WriterRequest): unknown {
         insertCheckpoint.run(m.treeSize, Buffer.from(m.rootHash), m.note, m.createdAtMs);
         return true;
       } catch (e) {
-        if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY") return false;
+        if (isUniqueViolation(e)) return false;
         throw e;
       }
   }

@@ -119,12 +119,13 @@ describe("SQLite ledger writer thread", () => {
     assert.equal(report.size, 2);
   });
 
-  test("appendTransaction (rows built on the main thread) is checked against the ledger's end", async () => {
+  test("appendTransaction (rows built on the main thread, without the thread) continues the ledger's end", async () => {
     const ts = await fresh();
     const ledger = await ledgerOn(ts);
     await ledger.record(sampleEvent(0));
     await ledger.close();
-    // Another writer on the same file builds rows on the main thread, on a size it must re-check.
+    // A ledger without appendPrepared builds rows on the main thread, through the repository's own
+    // transaction, beside a writer thread on the same file.
     const w = await withLedgerWriterThread(ts.store, createLedgerRepository(ts.store));
     closers.push(w.close);
     const other = new AuditLedger({
@@ -144,9 +145,6 @@ describe("SQLite ledger writer thread", () => {
     const ts = await fresh();
     const w = await withLedgerWriterThread(ts.store, createLedgerRepository(ts.store));
     await w.close();
-    await assert.rejects(
-      w.repo.appendTransaction(async (tx) => tx.size()),
-      { code: "ERR_STORE_UNAVAILABLE" },
-    );
+    await assert.rejects(w.repo.appendPrepared?.([]) ?? Promise.resolve(), { code: "ERR_STORE_UNAVAILABLE" });
   });
 });

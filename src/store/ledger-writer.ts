@@ -7,24 +7,17 @@
 //
 // The ledger uses appendPrepared: the thread builds the whole batch (indexes, canonical forms, leaf
 // hashes, interior nodes) under BEGIN IMMEDIATE and commits it in one step, so the main thread only
-// prepares events, and processes sharing the file keep one ordered log without ever rebuilding.
-//
-// appendTransaction (the port's general form) is kept, optimistically: the batch is built on the
-// size this process last saw, and the writer checks under the database write lock (BEGIN IMMEDIATE,
-// so processes sharing the file keep one ordered log) that the ledger still ends there before it
-// inserts; if another process appended meanwhile, nothing is written and the batch is built again
-// on the new size. The write lock is never held while waiting for the main thread (a main-thread
-// write waiting on it would block the very loop that must answer: a deadlock until busy_timeout).
-// The promise resolves only after COMMIT returned, i.e. after the fsync.
+// prepares events, processes sharing the file keep one ordered log without ever rebuilding, and the
+// write lock is never held while waiting for the main thread (a main-thread write waiting on it
+// would block the very loop that must answer). The promise resolves only after COMMIT returned,
+// i.e. after the fsync. appendTransaction, the port's general form, stays the repository's own (on
+// the main connection): the ledger never uses it when appendPrepared is there.
 import type { Worker } from "node:worker_threads";
-import type { Hash, LedgerAppendTx, LedgerRow, LedgerStore, StoredNode } from "../audit/index.js";
+import type { LedgerStore } from "../audit/index.js";
 import { StoreError, toStoreError } from "./errors.js";
-import type { WriterReply, WriterRequest, WriterRow } from "./ledger-writer-worker.js";
+import type { WriterReply, WriterRequest } from "./ledger-writer-worker.js";
 import type { Store } from "./open.js";
 import { startWorkerThread } from "./worker-thread.js";
-
-/** Races lost to other processes before an append gives up (the ledger's deadline comes first). */
-const MAX_ATTEMPTS = 50;
 
 type Op = WriterRequest extends infer R ? (R extends { op: infer O } ? O : never) : never;
 type Body<O extends Op> = Omit<Extract<WriterRequest, { op: O }>, "id" | "op">;
@@ -102,14 +95,6 @@ class WriterThread {
   }
 }
 
-function packHashes(hashes: readonly Hash[]): Uint8Array {
-  const out = new Uint8Array(hashes.length * 32);
-  hashes.forEach((h, i) => {
-    out.set(h, i * 32);
-  });
-  return out;
-}
-
 /**
  * The ledger repository with appends (and checkpoints, the ledger's other write) on a writer thread.
  * SQLite only: PostgreSQL's driver is asynchronous already. Resolves once the thread answers (its
@@ -128,64 +113,6 @@ export async function withLedgerWriterThread(
     await writer.close();
     throw e;
   }
-  /** The size after our last commit; undefined until known or after a conflict. */
-  let knownSize: number | undefined;
-  const appendTransaction = <T>(fn: (tx: LedgerAppendTx) => Promise<T>): Promise<T> =>
-    writer.exclusive(async () => {
-      for (let attempt = 1; ; attempt++) {
-        const start = knownSize ?? (await repo.size());
-        const rows: LedgerRow[] = [];
-        const nodes: StoredNode[] = [];
-        const result = await fn({
-          size: async () => start,
-          // Committed nodes never change: reading them outside the lock is safe.
-          readNodes: (keys) => repo.readNodes(keys),
-          insert: async (r, n) => {
-            rows.push(...r);
-            nodes.push(...n);
-          },
-        });
-        const leafHashes = packHashes(rows.map((r) => r.leafHash));
-        const nodeHashes = packHashes(nodes.map((n) => n.hash));
-        const wireRows: WriterRow[] = rows.map((r) => ({
-          index: r.index,
-          canonical: r.canonical,
-          eventId: r.eventId,
-          eventType: r.eventType,
-          action: r.action,
-          outcome: r.outcome,
-          userId: r.userId,
-          timestampMs: r.timestampMs,
-        }));
-        let actual: number | null;
-        try {
-          actual = (await writer.call(
-            "append",
-            {
-              start,
-              rows: wireRows,
-              leafHashes,
-              nodes: nodes.map((n) => [n.level, n.index] as const),
-              nodeHashes,
-            },
-            [leafHashes.buffer as ArrayBuffer, nodeHashes.buffer as ArrayBuffer],
-          )) as number | null;
-        } catch (e) {
-          knownSize = undefined;
-          throw e;
-        }
-        if (actual === null) {
-          knownSize = start + rows.length;
-          return result;
-        }
-        // Another process appended since: build the batch again on the ledger's real end.
-        knownSize = actual;
-        if (attempt >= MAX_ATTEMPTS)
-          throw new StoreError("ERR_STORE_CONFLICT", {
-            detail: `ledger append lost ${attempt} races with other processes`,
-          });
-      }
-    });
   const insertCheckpoint: LedgerStore["insertCheckpoint"] = async (cp) =>
     (await writer.call("checkpoint", {
       treeSize: cp.treeSize,
@@ -197,26 +124,17 @@ export async function withLedgerWriterThread(
   // thread under the write lock, so the main thread only prepares events and processes sharing the
   // file never lose a race and rebuild.
   const appendPrepared: NonNullable<LedgerStore["appendPrepared"]> = (batch) =>
-    writer.exclusive(async () => {
-      knownSize = undefined;
-      const r = (await writer.call("prepared", { events: batch })) as {
-        start: number;
-        size: number;
-        edgeHashes: Uint8Array[];
-      };
-      return { start: r.start, size: r.size, edgeHashes: r.edgeHashes };
-    });
-  const overrides: Partial<LedgerStore> = { appendTransaction, appendPrepared, insertCheckpoint };
-  // Everything else (reads, and whatever else the repository offers) goes to the repository itself.
-  const wrapped = new Proxy(repo, {
-    get(target, prop, receiver) {
-      if (prop in overrides) return overrides[prop as keyof LedgerStore];
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
+    writer.exclusive(
+      async () =>
+        (await writer.call("prepared", { events: batch })) as {
+          start: number;
+          size: number;
+          edgeHashes: Uint8Array[];
+        },
+    );
+  // Everything else (reads, and whatever else the repository offers) is the repository's own.
   return {
-    repo: wrapped,
+    repo: { ...repo, appendPrepared, insertCheckpoint },
     close: () => writer.close(),
   };
 }
