@@ -227,23 +227,17 @@ function scanValue(depth: number): boolean {
   return false;
 }
 
-function key(text: string): boolean {
-  if (!s.startsWith(text, pos)) return false;
-  pos += text.length;
-  return true;
-}
-
 function stringField(name: string): boolean {
-  return key(name) && s.charCodeAt(pos) === QUOTE && scanString();
+  return scanLiteral(name) && s.charCodeAt(pos) === QUOTE && scanString();
 }
 
 function nullableStringField(name: string): boolean {
-  if (!key(name)) return false;
+  if (!scanLiteral(name)) return false;
   return s.charCodeAt(pos) === QUOTE ? scanString() : scanLiteral("null");
 }
 
 function listedField(name: string, values: readonly string[]): boolean {
-  if (!key(name) || s.charCodeAt(pos) !== QUOTE) return false;
+  if (!scanLiteral(name) || s.charCodeAt(pos) !== QUOTE) return false;
   const start = pos + 1;
   if (!scanString() || escaped) return false;
   return values.includes(s.slice(start, pos - 1));
@@ -263,17 +257,17 @@ export function scanCanonicalEvent(text: string): number | undefined {
 
 function scanEvent(): number | undefined {
   if (!stringField('{"action":')) return undefined;
-  if (!key(',"details":') || s.charCodeAt(pos) !== 0x7b || !scanObject(1)) return undefined;
+  if (!scanLiteral(',"details":') || s.charCodeAt(pos) !== 0x7b || !scanObject(1)) return undefined;
   if (!stringField(',"event_id":')) return undefined;
   if (!listedField(',"event_type":', TYPE_VALUES)) return undefined;
-  if (!key(',"index":') || !scanNumber() || !Number.isSafeInteger(numberValue)) return undefined;
+  if (!scanLiteral(',"index":') || !scanNumber() || !Number.isSafeInteger(numberValue)) return undefined;
   const index = numberValue;
   if (!nullableStringField(',"ip_address":')) return undefined;
   if (!listedField(',"outcome":', OUTCOME_VALUES)) return undefined;
   if (!nullableStringField(',"request_id":') || !nullableStringField(',"resource":')) return undefined;
-  if (!key(',"risk_score":')) return undefined;
+  if (!scanLiteral(',"risk_score":')) return undefined;
   if (!(s.charCodeAt(pos) === 0x6e ? scanLiteral("null") : scanNumber())) return undefined;
-  if (!key(',"schema_version":1') || !nullableStringField(',"session_id":')) return undefined;
+  if (!scanLiteral(',"schema_version":1') || !nullableStringField(',"session_id":')) return undefined;
   if (!stringField(',"timestamp":') || !nullableStringField(',"user_id":')) return undefined;
-  return key("}") && pos === s.length ? index : undefined;
+  return scanLiteral("}") && pos === s.length ? index : undefined;
 }

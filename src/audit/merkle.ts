@@ -210,8 +210,9 @@ export function rootOfLeaves(leafHashes: readonly Hash[]): Hash {
   return r.root();
 }
 
-function sameHash(a: Hash, b: Hash): boolean {
-  return a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+/** Are two hashes the same bytes (no copies: Buffer views over them)? */
+export function sameHash(a: Hash, b: Hash): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 /** RFC 9162 §2.1.3.2: does `proof` show `leafHash` at `index` in the tree of `size` with `root`? */

@@ -10,7 +10,7 @@
 // read here. Either way this function folds the chunks' subtrees into the tree in index order and
 // checks each root where a checkpoint is, so the first problem is named the same in both cases.
 import { type Checkpoint, type NoteVerifierKey, verifyCheckpointNote } from "./checkpoint.js";
-import { CompactRange, decomposeRange, foldRange, type Hash, verifyConsistency } from "./merkle.js";
+import { CompactRange, decomposeRange, foldRange, type Hash, sameHash, verifyConsistency } from "./merkle.js";
 import type { LedgerLeaf, NodeReader } from "./ports.js";
 import { consistencyProof, rootAt } from "./proofs.js";
 import { type ChunkResult, type ChunkScanner, type ChunkTask, ChunkVerifier } from "./verify-chunk.js";
@@ -78,10 +78,6 @@ function checkNote(note: string, key: NoteVerifierKey): Checkpoint | string {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
-}
-
-function sameHash(a: Hash, b: Hash): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 /** Chunks [m, m + chunkSize) over [0, size), each with the target sizes strictly inside it. */

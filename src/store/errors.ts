@@ -152,3 +152,14 @@ export function toStoreError(e: unknown, fallback: StoreErrorCode = "ERR_STORE_Q
   const detail = `${driverCode === undefined ? "" : `${driverCode}: `}${prop(e, "message") ?? String(e)}`;
   return new StoreError(code, { detail, cause: e, constraint: constraintOf(e) });
 }
+
+/** int8 as a JS number (timestamps, counters, count(*)); values beyond 2^53 are refused, not rounded. */
+export function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    throw new StoreError("ERR_STORE_QUERY", {
+      detail: "int8 value outside the JavaScript safe integer range",
+    });
+  }
+  return n;
+}

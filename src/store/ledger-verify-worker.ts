@@ -8,7 +8,7 @@ import type { ChunkResult, ChunkTask } from "../audit/index.js";
 // The chunk verifier's own file rather than the module's index: a thread starts with it, and the
 // index loads the whole ledger (sinks, ingestion, HTTP clients) — 0.4 s per thread under tsx.
 import { ChunkVerifier } from "../audit/index.js";
-import { toStoreError } from "./errors.js";
+import { parseInt8, toStoreError } from "./errors.js";
 import type { StoreLocation } from "./open.js";
 
 export interface VerifyRequest {
@@ -40,12 +40,6 @@ function openSqliteScan(location: Extract<StoreLocation, { dialect: "sqlite" }>)
   };
 }
 
-function int8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new Error("int8 value outside the JavaScript safe integer range");
-  return n;
-}
-
 async function openPostgresScan(location: Extract<StoreLocation, { dialect: "postgres" }>): Promise<Scan> {
   // Loaded only here: a SQLite installation's threads never need the PostgreSQL driver.
   const { default: pg } = await import("pg");
@@ -68,7 +62,7 @@ async function openPostgresScan(location: Extract<StoreLocation, { dialect: "pos
       const next = at + PG_PAGE;
       pending = next < task.end ? page(next, Math.min(next + PG_PAGE, task.end)) : undefined;
       for (const r of res.rows) {
-        if (!chunk.push(int8(r[0]), r[1], r[2])) {
+        if (!chunk.push(parseInt8(r[0]), r[1], r[2])) {
           await pending?.catch(() => {});
           return chunk.finish();
         }

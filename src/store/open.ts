@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "k
 import pg from "pg";
 import type { DatabaseDialect } from "../kernel/index.js";
 import { guardDialect } from "./driver.js";
-import { StoreError, toStoreError } from "./errors.js";
+import { parseInt8, StoreError, toStoreError } from "./errors.js";
 import type { Database } from "./schema.js";
 import { type OpenStoreOptions, type StoreLogger, silentLogger } from "./types.js";
 
@@ -103,17 +103,6 @@ function withStatementCache(db: SqliteDatabase.Database, limit = 512): SqliteDat
       };
     },
   });
-}
-
-/** int8 as a JS number (timestamps, counters, count(*)); values beyond 2^53 are refused, not rounded. */
-function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) {
-    throw new StoreError("ERR_STORE_QUERY", {
-      detail: "int8 value outside the JavaScript safe integer range",
-    });
-  }
-  return n;
 }
 
 // Scoped to this pool through the `types` option, so pg's process-wide parsers stay untouched.
