@@ -13,7 +13,6 @@ export { auditUnavailable, ingestTooLarge, invalidQuery, noSuchEntry } from "./e
 export type { LedgerEntry, LedgerEvent, PreparedEvent } from "./event.js";
 export {
   canonicalAt,
-  checkStoredEntry,
   EVENT_SCHEMA_VERSION,
   leafHashOf,
   parseStoredEvent,
@@ -46,7 +45,6 @@ export {
   frontierKeys,
   hashChildren,
   hashLeaf,
-  hashLeafText,
   inclusionRanges,
   rootOfLeaves,
   verifyConsistency,
@@ -88,7 +86,7 @@ export type { WebhookSinkOptions } from "./sinks/webhook.js";
 export { createWebhookSink, SIGNATURE_HEADER, signBody } from "./sinks/webhook.js";
 export type { AuditEventInput, AuditReceipt, AuditRecorder, EventType, Outcome } from "./types.js";
 export { EVENT_TYPES } from "./types.js";
-export type { ChunkResult, ChunkScanner, ChunkSnapshot, ChunkTask, EntryProblem } from "./verify-chunk.js";
+export type { ChunkResult, ChunkScanner, ChunkTask } from "./verify-chunk.js";
 export { ChunkVerifier } from "./verify-chunk.js";
 export type { LedgerSource, VerifyOptions, VerifyProblem, VerifyReport } from "./verify-ledger.js";
 export { DEFAULT_CHUNK_SIZE, describeProblem, verifyLedger } from "./verify-ledger.js";

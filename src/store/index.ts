@@ -23,22 +23,20 @@ export {
   MemoryBackend,
   openEphemeral,
 } from "./kv/index.js";
-export type { ChunkScannerOptions } from "./ledger-verify.js";
-export { createChunkScanner, defaultVerifyWorkers } from "./ledger-verify.js";
+export { defaultVerifyWorkers } from "./ledger-verify.js";
 export { withLedgerWriterThread } from "./ledger-writer.js";
 export { readInstallId, readMeta, writeMeta } from "./meta.js";
 export type { MigrationReport, MigrationStatus } from "./migrate.js";
 export { MIGRATION_TABLE, migrateToLatest, migrationStatus } from "./migrate.js";
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./migrations/index.js";
 export { migrations } from "./migrations/index.js";
-export type { Store, StoreLocation } from "./open.js";
+export type { Store } from "./open.js";
 export { dialectOf, openStore } from "./open.js";
 export { AccessRepository } from "./repos/access.js";
 export { DetectionRepository, IncidentRepository } from "./repos/detection.js";
 export { IdentityRepository } from "./repos/identity.js";
 export type { Rk1ColumnSpec } from "./repos/keys.js";
 export { KeysRepository, RK1_COLUMNS } from "./repos/keys.js";
-export type { LedgerRepositoryOptions } from "./repos/ledger.js";
 export { createLedgerRepository } from "./repos/ledger.js";
 export {
   createFileOffsetRepository,
