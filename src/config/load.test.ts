@@ -100,3 +100,15 @@ test("IP filter entries must be addresses or CIDRs", () => {
   const c = load("ip_filter:\n  block: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7']\n");
   assert.equal(c.ip_filter.block.length, 3);
 });
+
+test("e-mail alert recipients need a mail server, a mail server needs a sender, addresses must be addresses", () => {
+  failsWith(
+    'response:\n  notify:\n    management: { url: "", secret_env: X, email: [boss@desk.example] }\n',
+    /response\.smtp\.host/,
+  );
+  failsWith("response:\n  smtp: { host: mail.desk.example }\n", /response\.smtp\.from/);
+  failsWith(
+    'response:\n  notify:\n    management: { url: "", secret_env: X, email: ["not an address"] }\n',
+    /e-mail address/,
+  );
+});

@@ -4,14 +4,13 @@
 // hold whose incident is still open stays.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultConfig } from "../config/index.js";
 import { systemClock } from "../kernel/index.js";
 import { until } from "../kernel/testing.js";
 import { openEphemeral } from "../store/index.js";
 import { MemoryIncidentStore } from "./memory-store.js";
 import { ReadOnlyMode } from "./read-only.js";
 import { EMPTY_CONTEXT, Responder } from "./responder.js";
-import { responseSettingsFromConfig } from "./settings.js";
+import { responseSettings } from "./testing.js";
 import type { Incident } from "./types.js";
 
 function incident(id: string): Incident {
@@ -45,7 +44,7 @@ test("a hold is released once its incident is closed in the store, by whoever cl
   const readOnly = new ReadOnlyMode(ephemeral);
   const responder = new Responder({
     store,
-    settings: responseSettingsFromConfig(defaultConfig() as Parameters<typeof responseSettingsFromConfig>[0]),
+    settings: responseSettings(),
     clock: systemClock,
     ports: { readOnly },
     reconcileMs: 20,

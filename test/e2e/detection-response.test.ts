@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
 import { until } from "../../src/kernel/testing.js";
 import { rampart } from "./cli.js";
-import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
+import { createAndLogin, failLogins, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
 describe("brute force → incident → IP block at the gateway", () => {
   let r: Rampart;
@@ -24,13 +24,7 @@ describe("brute force → incident → IP block at the gateway", () => {
 
   test("five wrong passwords: one incident, the address blocked, the victim's session untouched", async () => {
     const s = securityFor(r.app);
-    for (let i = 0; i < 5; i++) {
-      const res = await r.http("POST", "/_rampart/v1/auth/login", {
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: "vera", password: `wrong-password-${i}-xx` }),
-      });
-      assert.equal(res.status, 401);
-    }
+    await failLogins(r, "vera");
     await until(async () => !r.app.ipFilter.check("127.0.0.1").allowed);
     const refused = await r.http("GET", "/_rampart/health");
     assert.equal(refused.status, 403);

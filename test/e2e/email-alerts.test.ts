@@ -11,11 +11,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { alertsFromConfig, securityFor, startSecurity, stopSecurity } from "../../src/app-security.js";
-import { loadConfig } from "../../src/config/index.js";
 import { until } from "../../src/kernel/testing.js";
 import { createDevCertificate } from "../../src/pki/index.js";
 import type { AlertSender } from "../../src/response/index.js";
-import { type Rampart, startRampart } from "./harness.js";
+import { failLogins, type Rampart, startRampart } from "./harness.js";
 
 const PASSWORD = "smtp-Pass-7f3a91";
 
@@ -82,10 +81,13 @@ function smtpYaml(port: number, caFile: string): string {
   ].join("\n");
 }
 
-/** A message's Subject header, unfolded (RFC 5322 §2.2.3). */
+/** A message's header section, unfolded (RFC 5322 §2.2.3). */
+function headerOf(raw: string): string {
+  return (raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
+}
+
 function subjectOf(raw: string): string {
-  const head = (raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
-  return /^Subject: (.*)$/m.exec(head)?.[1] ?? "";
+  return /^Subject: (.*)$/m.exec(headerOf(raw))?.[1] ?? "";
 }
 
 const ALERT = {
@@ -129,13 +131,7 @@ describe("e-mail alerts over SMTP", () => {
           { via: "cli" },
         );
       await startSecurity(r.app);
-      for (let i = 0; i < 5; i++) {
-        const res = await r.http("POST", "/_rampart/v1/auth/login", {
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "vera", password: `wrong-password-${i}-xx` }),
-        });
-        assert.equal(res.status, 401);
-      }
+      await failLogins(r, "vera");
       await until(() => smtp.received.length > 0);
       const [mail] = smtp.received;
       assert.ok(mail);
@@ -246,8 +242,7 @@ describe("e-mail alerts over SMTP", () => {
       assert.equal(smtp.received.length, 1);
       const [mail] = smtp.received;
       assert.deepEqual(mail?.to.sort(), ["risk@desk.example", "soc@desk.example"]);
-      const head = (mail?.raw.split("\r\n\r\n")[0] ?? "").replace(/\r\n[ \t]+/g, " ");
-      assert.doesNotMatch(head, /^Bcc:/im);
+      assert.doesNotMatch(headerOf(mail?.raw ?? ""), /^Bcc:/im);
       assert.match(subjectOf(mail?.raw ?? ""), /ip:203\.0\.113\.9 Bcc: thief@attacker\.example/);
     });
   });
@@ -263,29 +258,5 @@ describe("e-mail alerts over SMTP", () => {
       await stopSecurity(r.app);
       await r.close();
     }
-  });
-
-  test("configuration: recipients need a mail server, a mail server needs a sender", () => {
-    assert.throws(
-      () =>
-        loadConfig({
-          fileName: "rampart.yaml",
-          text: 'response:\n  notify:\n    management: { url: "", secret_env: X, email: [boss@desk.example] }\n',
-        }),
-      /response\.smtp\.host/,
-    );
-    assert.throws(
-      () =>
-        loadConfig({ fileName: "rampart.yaml", text: "response:\n  smtp: { host: mail.desk.example }\n" }),
-      /response\.smtp\.from/,
-    );
-    assert.throws(
-      () =>
-        loadConfig({
-          fileName: "rampart.yaml",
-          text: 'response:\n  notify:\n    management: { url: "", secret_env: X, email: ["not an address"] }\n',
-        }),
-      /e-mail address/,
-    );
   });
 });

@@ -1,5 +1,6 @@
 // Whole-system test harness: a real Rampart (gateway + services) on an ephemeral port, over a fresh
 // data directory, in front of a real demo dashboard; SQLite or PostgreSQL (fresh schema per run).
+import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -225,4 +226,15 @@ export async function createAndLogin(r: Rampart, username: string, roles: string
       return totpCodeAt(secret, Math.floor(r.clock.now() / 30_000));
     },
   };
+}
+
+/** `n` logins with wrong passwords (wrong-password-I-xx) for `username`; each must answer 401. */
+export async function failLogins(r: Rampart, username: string, n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const res = await r.http("POST", "/_rampart/v1/auth/login", {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, password: `wrong-password-${i}-xx` }),
+    });
+    assert.equal(res.status, 401, `wrong password ${i} for ${username}`);
+  }
 }
