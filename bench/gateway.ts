@@ -313,7 +313,7 @@ async function main(): Promise<void> {
     const configText = [
       ...(dbUrl ? [`database:\n  url: "${dbUrl}"`] : []),
       `upstreams:\n  dashboard: { url: "http://127.0.0.1:${upPort}", timeout_ms: 5000 }`,
-      `logging:\n  level: ${process.env["BENCH_LOG_LEVEL"] ?? "silent"}`,
+      `logging:\n  level: ${process.env["BENCH_LOG_LEVEL"] ?? "info"}`, // the default level
       "rate_limits:\n  per_ip: { requests_per_minute: 100000000, burst: 10000000 }\n  per_principal: { requests_per_minute: 100000000, burst: 10000000 }\n  auth: { requests_per_minute: 1000, burst: 100 }\n  roles: {}\n  routes: []",
       "",
     ].join("\n");

@@ -20,7 +20,7 @@ import { proxiedRoutes } from "./proxied-routes.js";
 import { UpstreamProxy } from "./proxy.js";
 import { RateLimiter } from "./rate-limit.js";
 import { installReadOnlyGuard } from "./read-only-guard.js";
-import { lazyChildLoggerFactory } from "./request-logger.js";
+import { installAccessLog, lazyChildLoggerFactory } from "./request-logger.js";
 import { accessRoutes } from "./routes/access.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -106,6 +106,7 @@ export async function buildGateway(
   const fastify = Fastify({
     loggerInstance: app.logger.child({ component: "gateway" }) as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory,
+    disableRequestLogging: true,
     https: {
       cert: tls.cert,
       key: tls.key,
@@ -138,6 +139,7 @@ export async function buildGateway(
     detectionLag: () => undefined,
   });
   metrics.install(fastify);
+  installAccessLog(fastify);
   installIpGuard(fastify, app, () => metrics.ipBlocked());
   const limiter = new RateLimiter(app, config.rate_limits, (scope) => metrics.rateLimited(scope));
   fastify.addHook("onRequest", async (request, reply) => {

@@ -13,7 +13,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
 import { type GatewayOptions, type RunningGateway, startGateway } from "../../src/gateway/index.js";
 import { base32Decode, totpCodeAt } from "../../src/identity/index.js";
-import { type Clock, ManualClock, silentLogger } from "../../src/kernel/index.js";
+import { type Clock, type Logger, ManualClock, silentLogger } from "../../src/kernel/index.js";
 import { randomTag } from "../../src/store/index.js";
 
 export interface Rampart {
@@ -52,6 +52,8 @@ export interface StartOptions {
   shareWith?: Rampart;
   /** Detection and response's wiring (env for alert secrets, replaced ports), before the gateway. */
   security?: SecurityWiring;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 /** Cheap argon2id for tests only: production config enforces the OWASP minimum. */
@@ -89,7 +91,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     config,
     clock,
     hasher: testHasher(),
-    logger: silentLogger,
+    logger: opts.logger ?? silentLogger,
     ...(schema ? { databaseSchema: schema } : {}),
     ephemeralPrefix: prefix,
     // As `rampart serve` runs it: SQLite ledger appends on the writer thread.
