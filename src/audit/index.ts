@@ -1,5 +1,6 @@
 // The audit ledger: Rampart's spine (ARCHITECTURE.md). Everything public is exported here.
 
+export { appendRows } from "./append-rows.js";
 export type { Checkpoint, NoteSignature, NoteSigner, NoteVerifierKey, ParsedNote } from "./checkpoint.js";
 export {
   checkpointBody,

@@ -5,12 +5,13 @@
 // ERR_AUDIT_UNAVAILABLE and onAlarm fires, so the action that needed the record does not happen.
 import { uuid } from "../crypto/index.js";
 import { type Clock, type Logger, RampartError, silentLogger } from "../kernel/index.js";
+import { appendRows } from "./append-rows.js";
 import type { NoteSigner } from "./checkpoint.js";
 import { type Checkpointer, createCheckpointer } from "./checkpointer.js";
 import { auditUnavailable } from "./errors.js";
-import { canonicalAt, leafHashOf, type PreparedEvent, prepareEvent } from "./event.js";
-import { CompactRange, frontierKeys, type Hash, type StoredNode } from "./merkle.js";
-import type { LedgerAppendTx, LedgerRow, LedgerStore, StoredCheckpoint } from "./ports.js";
+import { canonicalAt, type PreparedEvent, prepareEvent } from "./event.js";
+import { CompactRange, frontierKeys, type Hash } from "./merkle.js";
+import type { LedgerAppendTx, LedgerStore, StoredCheckpoint } from "./ports.js";
 import { consistencyProof, inclusionProof, rootAt } from "./proofs.js";
 import type { AuditEventInput, AuditReceipt, AuditRecorder } from "./types.js";
 
@@ -253,25 +254,10 @@ export class AuditLedger implements AuditRecorder {
     let edge: CompactRange;
     if (this.#edge && this.#edge.size === start) edge = this.#edge.clone();
     else edge = new CompactRange(start, await tx.readNodes(frontierKeys(start)));
-    const rows: LedgerRow[] = [];
-    const nodes: StoredNode[] = [];
-    batch.forEach((p, i) => {
-      const index = start + i;
-      const canonical = canonicalAt(p.prepared, index);
-      const leafHash = leafHashOf(canonical);
-      edge.append(leafHash, nodes);
-      rows.push({
-        index,
-        leafHash,
-        canonical,
-        eventId: p.prepared.eventId,
-        eventType: p.prepared.eventType,
-        action: p.prepared.action,
-        outcome: p.prepared.outcome,
-        userId: p.prepared.userId,
-        timestampMs: p.prepared.timestampMs,
-      });
-    });
+    const { rows, nodes } = appendRows(
+      edge,
+      batch.map((p) => p.prepared),
+    );
     await tx.insert(rows, nodes);
     return { start, edge };
   }

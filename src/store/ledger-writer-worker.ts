@@ -6,15 +6,7 @@
 // append-only.
 import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
-import {
-  CompactRange,
-  canonicalAt,
-  frontierKeys,
-  type Hash,
-  leafHashOf,
-  type PreparedEvent,
-  type StoredNode,
-} from "../audit/index.js";
+import { appendRows, CompactRange, frontierKeys, type Hash, type PreparedEvent } from "../audit/index.js";
 import { isUniqueViolation } from "./errors.js";
 
 export type WriterRequest =
@@ -89,24 +81,19 @@ function appendPrepared(events: readonly PreparedEvent[]): {
     const max = maxIdx.get() as number | bigint | null;
     const start = max === null ? 0 : Number(max) + 1;
     const edge = storedEdge(start);
-    const nodes: StoredNode[] = [];
-    events.forEach((p, i) => {
-      const index = start + i;
-      const canonical = canonicalAt(p, index);
-      const leaf = leafHashOf(canonical);
-      edge.append(leaf, nodes);
+    const { rows, nodes } = appendRows(edge, events);
+    for (const r of rows)
       insertEntry.run(
-        index,
-        leaf,
-        canonical,
-        p.eventId,
-        p.eventType,
-        p.action,
-        p.outcome,
-        p.userId,
-        p.timestampMs,
+        r.index,
+        r.leafHash,
+        r.canonical,
+        r.eventId,
+        r.eventType,
+        r.action,
+        r.outcome,
+        r.userId,
+        r.timestampMs,
       );
-    });
     for (const n of nodes) insertNode.run(n.level, n.index, n.hash);
     commit.run();
     edgeAfterCommit = edge;
