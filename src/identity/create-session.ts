@@ -18,11 +18,7 @@ export function sessionLifetimeMs(settings: IdentitySettings, roles: readonly st
   return (pool.length > 0 ? Math.min(...pool) : 3600) * 1000;
 }
 
-export async function createSession(
-  deps: IdentityDeps,
-  user: User,
-  ctx: RequestContext,
-): Promise<IssuedSession> {
+async function createSession(deps: IdentityDeps, user: User, ctx: RequestContext): Promise<IssuedSession> {
   const now = deps.clock.now();
   const lifetime = sessionLifetimeMs(deps.settings, user.roles);
   const idleTimeoutMs = Math.min(deps.settings.idleTimeoutMs, lifetime);

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
 import { refuseLedgerAppends } from "../../src/store/index.js";
 import { rampart } from "./cli.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";

@@ -6,17 +6,12 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { App } from "../../app.js";
 import type { Actor } from "../../identity/index.js";
 import type { PkiService } from "../../pki/index.js";
 import type { CliContext } from "../context.js";
 import { parseDurationSeconds } from "./duration.js";
 
 /** The App's PKI service (segregation of duties applies to service-account roles). */
-export function pkiService(app: App): PkiService {
-  return app.pki();
-}
-
 const DATA_DIR = [
   "--data-dir <dir>",
   "data directory (default: $RAMPART_DATA_DIR or ./rampart-data)",
@@ -31,7 +26,7 @@ async function withPki<T>(
 ) {
   const app = await ctx.openApp(ctx.dataDir(dataDir));
   try {
-    const p = pkiService(app);
+    const p = app.pki();
     await p.ensureCa();
     return await fn(p, { via: "cli", userId: ctx.actor() });
   } finally {
