@@ -95,6 +95,20 @@ function inputOf(e: EventValue) {
   };
 }
 
+/** A plain system event, with `over` changed. */
+function plain(over: Partial<EventValue>): EventValue {
+  return {
+    index: 3,
+    eventType: "system",
+    outcome: "success",
+    action: "x",
+    details: {},
+    nullable: null,
+    risk: null,
+    ...over,
+  };
+}
+
 function textOf(e: EventValue): string | undefined {
   try {
     return canonicalAt(prepareEvent(inputOf(e), EVENT_ID, AT_MS), e.index);
@@ -188,19 +202,9 @@ test("mutated canonical text is never accepted unless the full check accepts it 
 });
 
 test("arbitrary JSON, canonical or not, at the top level or as details, is never accepted wrongly", () => {
+  const base = JSON.parse(textOf(plain({})) as string) as Record<string, unknown>;
   fc.assert(
     fc.property(json, fc.boolean(), (value, asDetails) => {
-      const base = JSON.parse(
-        textOf({
-          index: 3,
-          eventType: "system",
-          outcome: "success",
-          action: "x",
-          details: {},
-          nullable: null,
-          risk: null,
-        }) as string,
-      ) as Record<string, unknown>;
       const v = asDetails ? { ...base, details: value } : value;
       for (const text of [canonicalize(v), JSON.stringify(v), JSON.stringify(v, null, 1)])
         if (text !== undefined) sound(text);
@@ -268,15 +272,7 @@ test("edge cases: each is left to the full check or accepted only when it is can
 });
 
 test("checkStoredEntry gives the full check's reasons, through either path", () => {
-  const text = textOf({
-    index: 2,
-    eventType: "system",
-    outcome: "success",
-    action: "x",
-    details: { s: "\ud800" },
-    nullable: null,
-    risk: null,
-  }) as string;
+  const text = textOf(plain({ index: 2, details: { s: "\ud800" } })) as string;
   assert.equal(scanCanonicalEvent(text), undefined, "a lone surrogate takes the full path");
   const h = leafHashOf(text);
   assert.deepEqual(checkStoredEntry(text, 2, h), h);

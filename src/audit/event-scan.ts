@@ -193,6 +193,8 @@ function scanObject(depth: number): boolean {
   }
 }
 
+// scanObject's and scanArray's value-then-separator tails stay written out in both: a shared helper
+// measured 2-3% slower in verification's hot loop.
 function scanArray(depth: number): boolean {
   if (depth > MAX_NESTING) return false;
   pos++;
