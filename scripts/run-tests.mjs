@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// Runs the whole suite with Node's own test runner over TypeScript sources (tsx loader).
+// Runs the suite with Node's own test runner over TypeScript sources (tsx loader), one
+// `node --test` process group per test file, RAMPART_TEST_CONCURRENCY (default 2) at a time.
+//
 // Usage: npm test [-- path-or-substring ...] to run only matching test files.
-import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+//
+// Each file has a deadline (RAMPART_TEST_FILE_TIMEOUT_S, default 300 s; the slowest file takes
+// about 40 s here). A file that has not finished by then — a test waiting on something that never
+// comes, or a handle that keeps its process alive after the tests — is a failure that names the
+// file: its Node.js processes write a diagnostic report (JavaScript stack and open handles, which
+// this runner summarises), then the whole process group, with any server or daemon a test started,
+// is killed. Without this a hang stops the whole suite with nothing to show where it is.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const roots = ["src", "test", "demo", "integrations"];
@@ -29,13 +39,187 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const args = [
-  "--import",
-  "tsx",
-  "--test",
-  "--test-reporter=spec",
-  `--test-concurrency=${process.env.RAMPART_TEST_CONCURRENCY ?? 2}`,
-  ...selected,
-];
-const r = spawnSync(process.execPath, args, { stdio: "inherit", env: { ...process.env, NODE_ENV: "test" } });
-process.exit(r.status ?? 1);
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name} must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+}
+const concurrency = positiveInt("RAMPART_TEST_CONCURRENCY", 2);
+const fileTimeoutMs = positiveInt("RAMPART_TEST_FILE_TIMEOUT_S", 300) * 1000;
+// One file: its output as it comes. Several: each file's output whole, when it ends, so that
+// concurrent files do not interleave.
+const live = selected.length === 1;
+
+const reportDir = mkdtempSync(join(tmpdir(), "rampart-test-reports-"));
+const totals = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+const failed = [];
+/** file → when it started and its process group. */
+const running = new Map();
+let runs = 0;
+const started = Date.now();
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const reports = join(reportDir, `${++runs}`);
+    mkdirSync(reports);
+    const env = {
+      ...process.env,
+      NODE_ENV: "test",
+      // Every Node.js process of this file (the runner's, the test file's, any it spawns) writes a
+      // diagnostic report on SIGUSR2; only a timed-out file is sent one.
+      NODE_OPTIONS: [
+        process.env.NODE_OPTIONS ?? "",
+        "--report-on-signal",
+        "--report-signal=SIGUSR2",
+        `--report-directory=${reports}`,
+      ].join(" "),
+    };
+    const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", file], {
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const take = (d) => {
+      const s = d.toString();
+      out += s;
+      if (live) process.stdout.write(s);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    running.set(file, { t0, pid: child.pid });
+    let timedOut = false;
+    const group = (signal) => killGroup(child.pid, signal);
+    const timer = setTimeout(async () => {
+      timedOut = true;
+      group("SIGUSR2");
+      await sleep(3000);
+      group("SIGTERM");
+      await sleep(3000);
+      group("SIGKILL");
+    }, fileTimeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      running.delete(file);
+      // Whatever the file started and left behind goes with it.
+      group("SIGKILL");
+      const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+      const body = [];
+      for (const line of out.split("\n")) {
+        const m = /^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
+        if (m) totals[m[1]] += Number(m[2]);
+        else if (!/^(ℹ (suites|duration_ms) |Writing Node\.js report|Node\.js report completed)/.test(line))
+          body.push(line);
+      }
+      const ok = code === 0 && !timedOut;
+      const verdict = [];
+      if (!ok) {
+        failed.push(file);
+        if (timedOut) {
+          verdict.push(
+            `✖ ${file} did not finish within ${fileTimeoutMs / 1000} s and was killed. The last test`,
+            "  above finished; the hang is in the one after it, or in what the file left open:",
+            ...summariseReports(reports),
+          );
+        } else verdict.push(`✖ ${file} exited with ${signal ?? code}`);
+      }
+      if (live) process.stdout.write(verdict.map((l) => `${l}\n`).join(""));
+      else
+        process.stdout.write(`\n▶▶ ${file} (${seconds} s)\n${[...body, ...verdict].join("\n").trimEnd()}\n`);
+      rmSync(reports, { recursive: true, force: true });
+      resolve();
+    });
+  });
+}
+
+/** The JavaScript stack and the open handles each Node.js process of a hung file reported. */
+function summariseReports(dir) {
+  let names;
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return ["  (no diagnostic report was written)"];
+  }
+  const lines = [];
+  for (const name of names) {
+    try {
+      const r = JSON.parse(readFileSync(join(dir, name), "utf8"));
+      const cmd = (r.header?.commandLine ?? []).slice(1).join(" ").slice(0, 160);
+      lines.push(`  process ${r.header?.processId}: ${cmd}`);
+      for (const f of (r.javascriptStack?.stack ?? []).slice(0, 8)) lines.push(`    at ${String(f).trim()}`);
+      const handles = (r.libuv ?? []).filter((h) => h.is_active && h.is_referenced && h.type !== "async");
+      for (const h of handles) {
+        const where = [
+          h.localEndpoint && `${h.localEndpoint.host}:${h.localEndpoint.port}`,
+          h.remoteEndpoint && `→ ${h.remoteEndpoint.host}:${h.remoteEndpoint.port}`,
+          h.pid && `pid ${h.pid}`,
+          h.filename,
+          h.firesInAbsoluteTime && "timer",
+        ]
+          .filter(Boolean)
+          .join(" ");
+        lines.push(`    open ${h.type}${where ? ` ${where}` : ""}`);
+      }
+    } catch (e) {
+      lines.push(`  (report ${name} unreadable: ${e.message})`);
+    }
+  }
+  return lines.length ? lines : ["  (no diagnostic report was written)"];
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// Files that have run long are named every minute, so a slow run shows where it is.
+const heartbeat = setInterval(() => {
+  const long = [...running].map(([f, { t0 }]) => [f, t0]).filter(([, t]) => Date.now() - t > 60_000);
+  if (long.length)
+    console.log(
+      `… still running: ${long.map(([f, t]) => `${f} (${Math.round((Date.now() - t) / 1000)} s)`).join(", ")}`,
+    );
+}, 60_000);
+
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    for (const [file, { pid }] of running) {
+      console.error(`interrupted while running ${file}`);
+      killGroup(pid, "SIGKILL");
+    }
+    rmSync(reportDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+
+const queue = [...selected];
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runFile(file);
+  }),
+);
+clearInterval(heartbeat);
+rmSync(reportDir, { recursive: true, force: true });
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+console.log(
+  `\nℹ files ${selected.length} · tests ${totals.tests} · pass ${totals.pass} · fail ${totals.fail} · ` +
+    `cancelled ${totals.cancelled} · skipped ${totals.skipped} · todo ${totals.todo} · ${seconds} s`,
+);
+if (failed.length) {
+  console.log(`✖ ${failed.length} file(s) failed:\n${failed.map((f) => `  ${f}`).join("\n")}`);
+  process.exit(1);
+}

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, describe, test } from "node:test";
+import { exitOf } from "../kernel/testing.js";
 import {
   databaseTargets,
   migrateToLatest,
@@ -65,10 +66,16 @@ for (const { target, thread } of runs) {
           if (started && acked.size >= 2000) resolve();
         });
       });
-      const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-      await ready;
-      child.kill("SIGKILL");
-      await exited;
+      // A writer that dies before it is ready fails the test rather than leaving it waiting.
+      const died = exitOf(child, 60_000, "the crash writer").then(({ code, signal }) => {
+        throw new Error(`the writer exited (${signal ?? code}) after ${acked.size} acknowledgements`);
+      });
+      try {
+        await Promise.race([ready, died]);
+      } finally {
+        child.kill("SIGKILL");
+      }
+      await died.catch(() => {});
       assert.ok(acked.size >= 2000);
       // Reopen, as a restarted server would.
       const store = await openStore({ dataDir: ts.dataDir, url: target.url, schema: ts.store.schema });

@@ -2,7 +2,7 @@
 // in pipeline order (ARCHITECTURE.md "The request path"); the control API lives under /_rampart/.
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { App } from "../app.js";
 import { type SecurityWiring, securityFor } from "../app-security.js";
 import { startTrading, stopTrading, type TradingWiring, tradingFor } from "../app-trading.js";
@@ -106,7 +106,8 @@ export async function buildGateway(
   const fastify = Fastify({
     loggerInstance: app.logger.child({ component: "gateway" }) as FastifyBaseLogger,
     childLoggerFactory: lazyChildLoggerFactory,
-    disableRequestLogging: true,
+    // The ledger records every request; request-logger.ts writes one debug access line instead.
+    logController: new LogController({ disableRequestLogging: true }),
     https: {
       cert: tls.cert,
       key: tls.key,

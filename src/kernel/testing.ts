@@ -12,3 +12,40 @@ export async function until(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** The minimum of a child process these helpers need (node:child_process's ChildProcess). */
+interface Child {
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+
+/**
+ * Resolves with how the child ended (at once if it already has). A child still running after `ms`
+ * is killed with SIGKILL and the promise rejects saying so: a test waiting on a process that never
+ * ends fails instead of keeping the test file alive for ever.
+ */
+export function exitOf(
+  child: Child,
+  ms = 30_000,
+  what = "the child process",
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${what} did not exit within ${ms} ms; killed`));
+    }, ms);
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** Kills the child (SIGKILL) unless it has ended; for a test's finally block. */
+export function reap(child: Child | undefined): void {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}

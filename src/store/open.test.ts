@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { sql } from "kysely";
+import { exitOf } from "../kernel/testing.js";
 import {
   databaseTargets,
   dialectOf,
@@ -82,12 +83,12 @@ await s.close();
 `,
       );
       const run = (): Promise<number | null> =>
-        new Promise((resolve) => {
+        new Promise((resolve, reject) => {
           const child = spawn(process.execPath, ["--import", "tsx", script], {
             cwd: process.cwd(),
             stdio: "inherit",
           });
-          child.on("exit", (code) => resolve(code));
+          exitOf(child, 60_000, "a writer process").then(({ code }) => resolve(code), reject);
         });
       const codes = await Promise.all([run(), run(), run()]);
       assert.deepEqual(codes, [0, 0, 0]);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openVault } from "../cli/commands/vault.js";
 import { createCliContext } from "../cli/context.js";
+import { exitOf } from "../kernel/testing.js";
 import { createMasterKeyFile, parseRk2 } from "../keys/index.js";
 
 const BIN = join(process.cwd(), "src/cli/bin.ts");
@@ -23,7 +24,7 @@ interface Run {
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv, onStart?: (c: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -37,7 +38,10 @@ function cli(args: string[], env: NodeJS.ProcessEnv, onStart?: (c: ChildProcess)
       stderr += d;
     });
     onStart?.(c);
-    c.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    exitOf(c, 120_000, `rampart ${args.join(" ")}`).then(
+      ({ code, signal }) => resolve({ code, signal, stdout, stderr }),
+      (e: Error) => reject(new Error(`${e.message}\n${stdout}\n${stderr}`)),
+    );
   });
 }
 

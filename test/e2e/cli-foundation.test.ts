@@ -1,11 +1,12 @@
 // Issue 2 through the real command line: init is idempotent and keeps the key, config errors exit 2
 // naming the path (or the YAML line and column), serve starts and stops gracefully.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { exitOf, reap } from "../../src/kernel/testing.js";
 import { CLI, rampart } from "./cli.js";
 
 const dirs: string[] = [];
@@ -14,7 +15,10 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
+/** Servers a test started: killed when the file ends, whatever became of the test. */
+const children: ChildProcess[] = [];
 after(() => {
+  for (const c of children) reap(c);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -88,8 +92,12 @@ test("rampart serve starts, answers health over TLS 1.3, and exits 0 on SIGTERM"
     env: { ...process.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.push(child);
+  let out = "";
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /Rampart (https:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -116,9 +124,12 @@ test("rampart serve starts, answers health over TLS 1.3, and exits 0 on SIGTERM"
   });
   assert.equal(JSON.parse(body).status, "ok");
   assert.equal(JSON.parse(body).database, "sqlite");
-  const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
   child.kill("SIGTERM");
-  assert.equal(await exit, 0);
+  assert.deepEqual(await exitOf(child, 20_000, "serve after SIGTERM"), { code: 0, signal: null });
+  // It ended because everything closed, not because the linger guard had to end it.
+  assert.match(out, /shutting down/);
+  assert.doesNotMatch(out, /still held the process open/);
+  assert.doesNotMatch(out, /Deprecation/, "no library warns that Rampart uses a deprecated option");
 });
 
 test("serve --workers refuses to run without shared state (Redis)", async () => {
@@ -154,6 +165,7 @@ test("serve --workers 2 shares one port across two processes and stops on SIGTER
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -180,7 +192,6 @@ test("serve --workers 2 shares one port across two processes and stops on SIGTER
     });
   const statuses = await Promise.all(Array.from({ length: 8 }, get));
   assert.deepEqual(statuses, Array(8).fill(200));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", resolve));
   child.kill("SIGTERM");
-  assert.equal(await exit, 0);
+  assert.deepEqual(await exitOf(child, 30_000, "serve --workers 2 after SIGTERM"), { code: 0, signal: null });
 });

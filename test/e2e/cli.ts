@@ -10,14 +10,25 @@ export interface CliRun {
 
 export const CLI = ["--import", "tsx", "src/cli/bin.ts"];
 
-/** Runs a program to completion with exactly `env`, feeding `input` on stdin. */
+/**
+ * Runs a program to completion with exactly `env`, feeding `input` on stdin. A program still running
+ * after `timeoutMs` is killed and the run rejects with what it printed, so a command that hangs
+ * fails its test instead of stalling the suite.
+ */
 export function run(
   command: string,
   args: string[],
-  opts: { env: Record<string, string | undefined>; input?: string | undefined },
+  opts: { env: Record<string, string | undefined>; input?: string | undefined; timeoutMs?: number },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(`${command} ${args.join(" ")} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`),
+      );
+    }, timeoutMs);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -26,8 +37,14 @@ export function run(
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? "");
   });
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createServer as createTlsServer } from "node:tls";
 import { ManualClock, silentLogger } from "../../kernel/index.js";
-import { until } from "../../kernel/testing.js";
+import { exitOf, until } from "../../kernel/testing.js";
 import { createDevCertificate } from "../../pki/index.js";
 import {
   createLedgerRepository,
@@ -104,11 +104,9 @@ class Rsyslog {
   async stop(): Promise<void> {
     const c = this.#child;
     this.#child = undefined;
-    if (!c || c.exitCode !== null) return;
-    await new Promise<void>((r) => {
-      c.once("exit", () => r());
-      c.kill("SIGTERM");
-    });
+    if (!c) return;
+    c.kill("SIGTERM");
+    await exitOf(c, WAIT_MS, "rsyslogd after SIGTERM");
   }
   async lines(): Promise<Line[]> {
     if (!existsSync(this.out)) return [];

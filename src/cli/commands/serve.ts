@@ -6,7 +6,7 @@ import { startDemoDashboard } from "../../../demo/index.js";
 import { startSecurity, stopSecurity } from "../../app-security.js";
 import { startSinks } from "../../audit/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
-import { UsageError } from "../../kernel/index.js";
+import { type Logger, UsageError } from "../../kernel/index.js";
 import type { CliContext } from "../context.js";
 import { initDataDir, prepareServices } from "./init.js";
 import { untilSignal } from "./signals.js";
@@ -154,7 +154,26 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   await app.close();
   // A worker's IPC channel to the primary would keep it alive after everything closed.
   if (cluster.isWorker) cluster.worker?.disconnect();
+  exitIfStillAlive(app.logger);
 }
+
+/**
+ * Everything has been closed, so the process should now end by itself. If something still holds
+ * it open (a library's socket or timer), a stopped gateway would linger for ever under a service
+ * manager that waits for it: say what is open, and exit.
+ */
+function exitIfStillAlive(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn(
+      { open: process.getActiveResourcesInfo().filter((r) => r !== "Timeout") },
+      "shut down, but something still held the process open; exiting",
+    );
+    process.exit();
+  }, LINGER_MS).unref();
+}
+
+/** How long a shut-down process may take to end by itself. */
+const LINGER_MS = 5000;
 
 export function registerServeCommands(program: Command, ctx: CliContext): void {
   program
