@@ -1,6 +1,6 @@
 // Properties: a field ciphertext decrypts only where it was written, and only with its key.
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -27,8 +27,9 @@ test("a ciphertext moved to another record, field or purpose does not decrypt; a
     assert.throws(f, (e: unknown) => (e as { code?: string }).code === "ERR_CRYPTO_DECRYPT");
 });
 
-test("the master key file is created 0600, never overwritten, and refused when readable by others", () => {
+test("the master key file is created 0600, never overwritten, and refused when readable by others", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rampart-keys-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "master.key");
   createMasterKeyFile(file);
   assert.equal(statSync(file).mode & 0o777, 0o600);

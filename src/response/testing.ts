@@ -1,7 +1,7 @@
 // A whole detection-and-response loop for tests: a real ledger on a test store, the stream
 // consumer, the responder over the database repository, the IP blocklist and read-only mode over
 // an in-memory EphemeralStore, and fake trading and identity ports that record their calls.
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AuditEventInput, AuditLedger, type LedgerStore } from "../audit/index.js";
@@ -151,6 +151,7 @@ export async function openLoop(target: Pick<DatabaseTarget, "url">, start?: numb
       await ledger.close();
       await ephemeral.close();
       await ts.dispose();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

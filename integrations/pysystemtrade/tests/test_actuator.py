@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def reply_of(line, key=KEY):
 class Base(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, True)
         self.db = os.path.join(self.dir, "fake-mongo.json")
         os.environ["FAKE_PYSYSTEMTRADE_DB"] = self.db
         with open(self.db, "w") as f:
