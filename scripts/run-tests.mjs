@@ -9,7 +9,9 @@
 // comes, or a handle that keeps its process alive after the tests — is a failure that names the
 // file: its Node.js processes write a diagnostic report (JavaScript stack and open handles, which
 // this runner summarises), then the whole process group, with any server or daemon a test started,
-// is killed. Without this a hang stops the whole suite with nothing to show where it is.
+// is killed. Without this a hang stops the whole suite with nothing to show where it is. The whole
+// run has a deadline too (RAMPART_TEST_SUITE_TIMEOUT_S, default 1200 s): files it leaves unstarted
+// are listed, and the run fails.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,6 +54,8 @@ function positiveInt(name, fallback) {
 }
 const concurrency = positiveInt("RAMPART_TEST_CONCURRENCY", 2);
 const fileTimeoutMs = positiveInt("RAMPART_TEST_FILE_TIMEOUT_S", 300) * 1000;
+// The whole run's deadline (CI has 25 minutes for install, lint and tests; the suite takes ~4).
+const suiteTimeoutMs = positiveInt("RAMPART_TEST_SUITE_TIMEOUT_S", 1200) * 1000;
 // One file: its output as it comes. Several: each file's output whole, when it ends, so that
 // concurrent files do not interleave.
 const live = selected.length === 1;
@@ -63,6 +67,9 @@ const failed = [];
 const running = new Map();
 let runs = 0;
 const started = Date.now();
+const suiteEnd = started + suiteTimeoutMs;
+/** Files the suite's deadline left unstarted. */
+const notRun = [];
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -96,6 +103,8 @@ function runFile(file) {
     child.stderr.on("data", take);
     running.set(file, { t0, pid: child.pid });
     let timedOut = false;
+    const limitMs = Math.min(fileTimeoutMs, suiteEnd - t0);
+    const whose = limitMs < fileTimeoutMs ? "the suite's deadline" : `${fileTimeoutMs / 1000} s`;
     const group = (signal) => killGroup(child.pid, signal);
     const timer = setTimeout(async () => {
       timedOut = true;
@@ -104,7 +113,7 @@ function runFile(file) {
       group("SIGTERM");
       await sleep(3000);
       group("SIGKILL");
-    }, fileTimeoutMs);
+    }, limitMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       running.delete(file);
@@ -124,7 +133,7 @@ function runFile(file) {
         failed.push(file);
         if (timedOut) {
           verdict.push(
-            `✖ ${file} did not finish within ${fileTimeoutMs / 1000} s and was killed. The last test`,
+            `✖ ${file} did not finish within ${whose} and was killed. The last test`,
             "  above finished; the hang is in the one after it, or in what the file left open:",
             ...summariseReports(reports),
           );
@@ -208,7 +217,10 @@ for (const signal of ["SIGINT", "SIGTERM"])
 const queue = [...selected];
 await Promise.all(
   Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runFile(file);
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      if (Date.now() >= suiteEnd) notRun.push(file);
+      else await runFile(file);
+    }
   }),
 );
 clearInterval(heartbeat);
@@ -219,7 +231,11 @@ console.log(
   `\nℹ files ${selected.length} · tests ${totals.tests} · pass ${totals.pass} · fail ${totals.fail} · ` +
     `cancelled ${totals.cancelled} · skipped ${totals.skipped} · todo ${totals.todo} · ${seconds} s`,
 );
-if (failed.length) {
+if (notRun.length)
+  console.log(
+    `✖ the suite's deadline (${suiteTimeoutMs / 1000} s, RAMPART_TEST_SUITE_TIMEOUT_S) passed; ` +
+      `${notRun.length} file(s) did not run:\n${notRun.map((f) => `  ${f}`).join("\n")}`,
+  );
+if (failed.length)
   console.log(`✖ ${failed.length} file(s) failed:\n${failed.map((f) => `  ${f}`).join("\n")}`);
-  process.exit(1);
-}
+if (failed.length || notRun.length) process.exit(1);
