@@ -8,8 +8,8 @@
 // about 40 s here). A file that has not finished by then — a test waiting on something that never
 // comes, or a handle that keeps its process alive after the tests — is a failure that names the
 // file: its Node.js processes write a diagnostic report (JavaScript stack and open handles, which
-// this runner summarises), then the whole process group, with any server or daemon a test started,
-// is killed. Without this a hang stops the whole suite with nothing to show where it is. The whole
+// this runner summarises), then the file's process group is killed, with any server or daemon a
+// test started in it (one that detaches into a group of its own escapes). Without this a hang stops the whole suite with nothing to show where it is. The whole
 // run has a deadline too (RAMPART_TEST_SUITE_TIMEOUT_S, default 1200 s): files it leaves unstarted
 // are listed, and the run fails.
 import { spawn } from "node:child_process";
@@ -42,12 +42,12 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
-function positiveInt(name, fallback) {
+function positiveInt(name, fallback, max = 86_400) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name} must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    console.error(`${name} must be a whole number from 1 to ${max}, not ${JSON.stringify(raw)}`);
     process.exit(2);
   }
   return n;
@@ -80,11 +80,13 @@ function runFile(file) {
       ...process.env,
       NODE_ENV: "test",
       // Every Node.js process of this file (the runner's, the test file's, any it spawns) writes a
-      // diagnostic report on SIGUSR2; only a timed-out file is sent one.
+      // diagnostic report on SIGWINCH; only a timed-out file is sent one.
       NODE_OPTIONS: [
         process.env.NODE_OPTIONS ?? "",
         "--report-on-signal",
-        "--report-signal=SIGUSR2",
+        // SIGWINCH: ignored by any process that does not ask for it (python3, rsyslogd, sleep), so
+        // asking for reports cannot kill what the test is waiting on and make it look finished.
+        "--report-signal=SIGWINCH",
         `--report-directory=${reports}`,
       ].join(" "),
     };
@@ -93,22 +95,26 @@ function runFile(file) {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // Both streams in arrival order for the reader; stdout alone for the spec reporter's summary.
     let out = "";
-    const take = (d) => {
-      const s = d.toString();
+    let stdout = "";
+    const take = (fromStdout) => (s) => {
       out += s;
+      if (fromStdout) stdout += s;
       if (live) process.stdout.write(s);
     };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
+    child.stdout.setEncoding("utf8").on("data", take(true));
+    child.stderr.setEncoding("utf8").on("data", take(false));
     running.set(file, { t0, pid: child.pid });
     let timedOut = false;
     const limitMs = Math.min(fileTimeoutMs, suiteEnd - t0);
     const whose = limitMs < fileTimeoutMs ? "the suite's deadline" : `${fileTimeoutMs / 1000} s`;
-    const group = (signal) => killGroup(child.pid, signal);
+    let closed = false;
+    // Never signal a group that has ended: its id may since belong to another.
+    const group = (signal) => closed || killGroup(child.pid, signal);
     const timer = setTimeout(async () => {
       timedOut = true;
-      group("SIGUSR2");
+      group("SIGWINCH");
       await sleep(3000);
       group("SIGTERM");
       await sleep(3000);
@@ -117,16 +123,20 @@ function runFile(file) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       running.delete(file);
-      // Whatever the file started and left behind goes with it.
+      // Whatever the file started and left behind in its group goes with it.
       group("SIGKILL");
+      closed = true;
       const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-      const body = [];
-      for (const line of out.split("\n")) {
-        const m = /^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
-        if (m) totals[m[1]] += Number(m[2]);
-        else if (!/^(ℹ (suites|duration_ms) |Writing Node\.js report|Node\.js report completed)/.test(line))
-          body.push(line);
-      }
+      // The counts are the spec reporter's summary block on stdout (the last one: the failing tests
+      // may be listed after it); a killed file has none.
+      const summary = timedOut ? undefined : [...stdout.matchAll(SUMMARY)].at(-1);
+      if (summary)
+        ["tests", "pass", "fail", "cancelled", "skipped", "todo"].forEach((k, i) => {
+          totals[k] += Number(summary[i + 1]);
+        });
+      const body = out
+        .split("\n")
+        .filter((l) => !/^(ℹ \w+ [\d.]+$|Writing Node\.js report|Node\.js report completed)/.test(l));
       const ok = code === 0 && !timedOut;
       const verdict = [];
       if (!ok) {
@@ -134,7 +144,8 @@ function runFile(file) {
         if (timedOut) {
           verdict.push(
             `✖ ${file} did not finish within ${whose} and was killed. The last test`,
-            "  above finished; the hang is in the one after it, or in what the file left open:",
+            "  above finished; the hang is in the one after it, or in what the file left open",
+            "  (a process busy in synchronous code writes no report):",
             ...summariseReports(reports),
           );
         } else verdict.push(`✖ ${file} exited with ${signal ?? code}`);
@@ -183,6 +194,9 @@ function summariseReports(dir) {
   return lines.length ? lines : ["  (no diagnostic report was written)"];
 }
 
+const SUMMARY =
+  /^ℹ tests (\d+)\nℹ suites \d+\nℹ pass (\d+)\nℹ fail (\d+)\nℹ cancelled (\d+)\nℹ skipped (\d+)\nℹ todo (\d+)\nℹ duration_ms [\d.]+$/gm;
+
 function killGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
@@ -204,14 +218,17 @@ const heartbeat = setInterval(() => {
     );
 }, 60_000);
 
-for (const signal of ["SIGINT", "SIGTERM"])
+for (const [signal, status] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+])
   process.on(signal, () => {
     for (const [file, { pid }] of running) {
       console.error(`interrupted while running ${file}`);
       killGroup(pid, "SIGKILL");
     }
     rmSync(reportDir, { recursive: true, force: true });
-    process.exit(130);
+    process.exit(status);
   });
 
 const queue = [...selected];
@@ -238,4 +255,4 @@ if (notRun.length)
   );
 if (failed.length)
   console.log(`✖ ${failed.length} file(s) failed:\n${failed.map((f) => `  ${f}`).join("\n")}`);
-if (failed.length || notRun.length) process.exit(1);
+if (failed.length || notRun.length) process.exitCode = 1;

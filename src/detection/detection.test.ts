@@ -236,10 +236,14 @@ test("the live consumer sees an append within a second (200 ms poll)", async () 
     });
     await consumer.start();
     const t0 = Date.now();
-    await ledger.record({ event_type: "system", action: "audit.verify", outcome: "failure", details: {} });
-    while (seen.length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
-    await consumer.stop();
-    await ledger.close();
+    try {
+      await ledger.record({ event_type: "system", action: "audit.verify", outcome: "failure", details: {} });
+      while (seen.length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      // The consumer's poll timer would keep the file alive if a failure skipped this.
+      await consumer.stop();
+      await ledger.close();
+    }
     assert.equal(seen.length, 1);
     const delay = (seen[0]?.at ?? 0) - t0;
     assert.ok(delay < 1000, `detected after ${delay} ms`);

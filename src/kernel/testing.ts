@@ -18,19 +18,22 @@ interface Child {
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;
   kill(signal?: NodeJS.Signals): boolean;
-  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: "close", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: "error", listener: (e: Error) => void): unknown;
 }
 
 /**
- * Resolves with how the child ended (at once if it already has). A child still running after `ms`
- * is killed with SIGKILL and the promise rejects saying so: a test waiting on a process that never
- * ends fails instead of keeping the test file alive for ever.
+ * Resolves with how the child ended, once it has exited and its output has all been read ('close'),
+ * or at once if it had already exited when called. A child still running after `ms` is killed
+ * with SIGKILL and the promise rejects saying so: a test waiting on a process that never ends fails
+ * instead of keeping the test file alive for ever. A child that cannot start rejects with why.
  */
 export function exitOf(
   child: Child,
   ms = 30_000,
   what = "the child process",
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  // Ended before the call: its 'close' may be past, so it is not waited for.
   if (child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve, reject) => {
@@ -38,9 +41,13 @@ export function exitOf(
       child.kill("SIGKILL");
       reject(new Error(`${what} did not exit within ${ms} ms; killed`));
     }, ms);
-    child.once("exit", (code, signal) => {
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal });
+    });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
     });
   });
 }

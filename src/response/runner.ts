@@ -35,9 +35,16 @@ export class ActionRunner {
   enqueue(incidentId: string, key: string, attempt = 1): void {
     if (this.#stopped) return;
     this.#queue.push({ incidentId, key, attempt });
+    this.#kick();
+  }
+
+  #kick(): void {
     this.#working ??= this.#work().finally(() => {
       this.#working = undefined;
-      this.#notify();
+      // A job enqueued after the loop found the queue empty, but before this ran, found the
+      // runner still working and started nothing: it is run now.
+      if (this.#queue.length > 0 && !this.#stopped) this.#kick();
+      else this.#notify();
     });
   }
 
@@ -53,6 +60,8 @@ export class ActionRunner {
     this.#retries.clear();
     this.#queue = [];
     await this.#working;
+    // Whoever waits in idle() for a retry that will now never run is released.
+    this.#notify();
   }
 
   #notify(): void {

@@ -166,8 +166,11 @@ test("serve --workers 2 shares one port across two processes and stops on SIGTER
     },
   );
   children.push(child);
+  let out = "";
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
-    let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       if (/\(2 workers/.test(out)) resolve();
@@ -194,4 +197,5 @@ test("serve --workers 2 shares one port across two processes and stops on SIGTER
   assert.deepEqual(statuses, Array(8).fill(200));
   child.kill("SIGTERM");
   assert.deepEqual(await exitOf(child, 30_000, "serve --workers 2 after SIGTERM"), { code: 0, signal: null });
+  assert.doesNotMatch(out, /still held the process open/, "the primary and its workers ended by themselves");
 });

@@ -122,6 +122,9 @@ describe("e-mail alerts over SMTP", () => {
     const r: Rampart = await startRampart({
       yaml: smtpYaml(smtp.port, caFile),
       security: { env: { RAMPART_SMTP_PASSWORD: PASSWORD } },
+    }).catch(async (e: unknown) => {
+      await smtp.close();
+      throw e;
     });
     try {
       await r.app
@@ -150,8 +153,7 @@ describe("e-mail alerts over SMTP", () => {
       assert.equal(smtp.received.length, 1, "one incident, one message");
     } finally {
       await stopSecurity(r.app);
-      await r.close();
-      await smtp.close();
+      await r.close().finally(() => smtp.close());
     }
   });
 

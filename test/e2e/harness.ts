@@ -82,39 +82,46 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
   const env: Record<string, string> = {};
   if (opts.databaseUrl) env["RAMPART_DATABASE_URL"] = opts.databaseUrl;
   if (opts.redisUrl) env["RAMPART_REDIS_URL"] = opts.redisUrl;
-  const config = loadConfig({ fileName: "rampart.yaml", text, env });
   const schema = sharing ? sharing.schema : opts.databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
   const prefix = sharing?.prefix ?? `rampart:e2e:${randomTag()}:`;
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(Date.now());
-  const app = await createApp({
-    dataDir,
-    config,
-    clock,
-    hasher: testHasher(),
-    logger: opts.logger ?? silentLogger,
-    ...(schema ? { databaseSchema: schema } : {}),
-    ephemeralPrefix: prefix,
-    // As `rampart serve` runs it: SQLite ledger appends on the writer thread.
-    ledgerWriterThread: true,
-  });
+  // A start that fails must not leave the demo's listener behind: it would keep the test file
+  // alive after its tests.
+  let app: App | undefined;
   let gateway: RunningGateway;
   try {
+    const config = loadConfig({ fileName: "rampart.yaml", text, env });
+    app = await createApp({
+      dataDir,
+      config,
+      clock,
+      hasher: testHasher(),
+      logger: opts.logger ?? silentLogger,
+      ...(schema ? { databaseSchema: schema } : {}),
+      ephemeralPrefix: prefix,
+      // As `rampart serve` runs it: SQLite ledger appends on the writer thread.
+      ledgerWriterThread: true,
+    });
     await app.pki().ensureCa();
     gateway = await startGateway(app, {
       ...(opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {}),
       ...(opts.security ? { security: opts.security } : {}),
     });
   } catch (e) {
-    await app.close();
-    if (!sharing) await demo.close();
+    await app?.close();
+    if (!sharing) {
+      await demo.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
     throw e;
   }
+  const started = app;
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
   // node:https, not undici: undici normalises dot segments, and tests must send paths as written.
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
   return {
     shared: { dataDir, schema, prefix, demo },
-    app,
+    app: started,
     clock,
     gateway,
     demo,
@@ -145,21 +152,30 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
       });
     },
     async close() {
-      await gateway.close();
+      // Every step runs even if one before it fails, so nothing is left holding the process open;
+      // the first failure is then thrown.
+      const errors: unknown[] = [];
+      const step = async (f: () => unknown): Promise<void> => {
+        try {
+          await f();
+        } catch (e) {
+          errors.push(e);
+        }
+      };
+      await step(() => gateway.close());
       agent.destroy();
-      if (sharing) {
-        await app.close();
-        return;
+      if (!sharing) {
+        await step(() => demo.close());
+        // The ledger writes its final checkpoint on close: before the schema goes.
+        await step(() => started.ledger?.close());
+        if (schema) {
+          const { sql } = await import("kysely");
+          await step(() => sql`drop schema if exists ${sql.id(schema)} cascade`.execute(started.store.db));
+        }
       }
-      await demo.close();
-      // The ledger writes its final checkpoint on close: before the schema goes.
-      await app.ledger?.close();
-      if (schema) {
-        const { sql } = await import("kysely");
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(app.store.db);
-      }
-      await app.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await step(() => started.close());
+      if (!sharing) await step(() => rm(dataDir, { recursive: true, force: true }));
+      if (errors.length > 0) throw errors[0];
     },
   };
 }

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { startDemoDashboard } from "../../demo/index.js";
-import { createApp } from "../../src/app.js";
+import { type App, createApp } from "../../src/app.js";
 import { securityFor } from "../../src/app-security.js";
 import { stopTrading, tradingFor } from "../../src/app-trading.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
@@ -61,35 +61,49 @@ async function start(databaseUrl: string | undefined): Promise<Setup> {
     `trading:\n  adapter: pysystemtrade\n  pysystemtrade:\n    command: ${JSON.stringify(cmd)}\n    socket: ""`,
   ].join("\n");
   const env: Record<string, string> = databaseUrl ? { RAMPART_DATABASE_URL: databaseUrl } : {};
-  const config = loadConfig({ fileName: "rampart.yaml", text, env });
   const schema = databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
   const clock = new ManualClock(Date.now());
-  const app = await createApp({
-    dataDir,
-    config,
-    clock,
-    hasher: testHasher(),
-    logger: silentLogger,
-    ...(schema ? { databaseSchema: schema } : {}),
-    ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
-  });
-  await (app as { pki?: () => { ensureCa(): Promise<unknown> } }).pki?.().ensureCa();
-  const wiring = {
-    childEnv: {
-      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-      PYTHONPATH: FAKE,
-      FAKE_PYSYSTEMTRADE_DB: fakeDb,
-    },
-  };
-  // The gateway starts trading with this wiring, registers its routes and gates trading:* routes
-  // after authorisation.
-  const { fastify } = await buildGateway(app, { trading: wiring });
-  await fastify.listen({ host: "127.0.0.1", port: 0 });
+  let app: App | undefined;
+  let fastify: Awaited<ReturnType<typeof buildGateway>>["fastify"];
+  // A start that fails must not leave the demo's listener or the app open behind it.
+  try {
+    const config = loadConfig({ fileName: "rampart.yaml", text, env });
+    app = await createApp({
+      dataDir,
+      config,
+      clock,
+      hasher: testHasher(),
+      logger: silentLogger,
+      ...(schema ? { databaseSchema: schema } : {}),
+      ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
+    });
+    await (app as { pki?: () => { ensureCa(): Promise<unknown> } }).pki?.().ensureCa();
+    const wiring = {
+      childEnv: {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        PYTHONPATH: FAKE,
+        FAKE_PYSYSTEMTRADE_DB: fakeDb,
+      },
+    };
+    // The gateway starts trading with this wiring, registers its routes and gates trading:* routes
+    // after authorisation.
+    ({ fastify } = await buildGateway(app, { trading: wiring }));
+    await fastify.listen({ host: "127.0.0.1", port: 0 });
+  } catch (e) {
+    if (app) {
+      await stopTrading(app).catch(() => {});
+      await app.close();
+    }
+    await demo.close();
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  const started = app;
   const port = (fastify.server.address() as { port: number }).port;
   const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
   const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
   const r: Setup = {
-    app,
+    app: started,
     clock,
     demo,
     dataDir,
@@ -132,9 +146,9 @@ async function start(databaseUrl: string | undefined): Promise<Setup> {
     async close() {
       await fastify.close();
       agent.destroy();
-      await stopTrading(app);
+      await stopTrading(started);
       await demo.close();
-      await app.close(); // the ledger signs a last checkpoint on close: drop the schema after
+      await started.close(); // the ledger signs a last checkpoint on close: drop the schema after
       if (schema) {
         const s = await openStore({ url: databaseUrl, dataDir, schema });
         await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(s.db);

@@ -39,6 +39,7 @@ export class SinkRunner {
   #reload = false;
   #running = false;
   #loop: Promise<void> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #failures = 0;
   #lastError: string | null = null;
@@ -67,6 +68,7 @@ export class SinkRunner {
 
   start(): void {
     if (this.#running) return;
+    this.#stopped = undefined;
     this.#running = true;
     this.#loop = this.#run();
   }
@@ -76,12 +78,15 @@ export class SinkRunner {
     this.#wake?.();
   }
 
-  /** Stops after the delivery in progress (if any) and closes the sink. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
-    await this.#o.sink.close();
+  /** Stops after the delivery in progress (if any) and closes the sink; calling it again is a no-op. */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#running = false;
+      this.#wake?.();
+      await this.#loop;
+      await this.#o.sink.close();
+    })();
+    return this.#stopped;
   }
 
   /** Delivers one batch if there is one; true when something was delivered. Throws on failure. */

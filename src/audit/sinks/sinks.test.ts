@@ -101,8 +101,8 @@ for (const target of databaseTargets(process.env)) {
         await rm(dir, { recursive: true, force: true });
       });
       const isRestricted = restrictedFields(defaultConfig() as unknown as Config);
-      const runner = (sink = createJsonlSink({ name: "files", dir, clock, maxBytes: 4096 })) =>
-        new SinkRunner({
+      const runner = (sink = createJsonlSink({ name: "files", dir, clock, maxBytes: 4096 })) => {
+        const r = new SinkRunner({
           sink,
           source: createSinkSource(ts.store),
           cursors: createSinkCursorRepository(ts.store),
@@ -112,6 +112,10 @@ for (const target of databaseTargets(process.env)) {
           retryMaxMs: 40,
           batchSize: 7,
         });
+        // Stopped before the store goes, even when a test fails before stopping it.
+        cleanup.push(() => r.stop());
+        return r;
+      };
       return { ts, clock, ledger, dir, runner };
     }
 

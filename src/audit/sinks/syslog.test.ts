@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer as createNetServer } from "node:net";
+import { createServer as createNetServer, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createServer as createTlsServer } from "node:tls";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { ManualClock, silentLogger } from "../../kernel/index.js";
 import { exitOf, until } from "../../kernel/testing.js";
 import { createDevCertificate } from "../../pki/index.js";
@@ -90,16 +90,25 @@ class Rsyslog {
     this.#child = spawn(RSYSLOGD as string, ["-n", "-f", conf, "-i", join(this.dir, "rsyslogd.pid")], {
       stdio: "ignore",
     });
-    // Ready when the port accepts connections.
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = createNetServer();
-          s.once("error", () => resolve(true));
-          s.listen(this.port, "127.0.0.1", () => s.close(() => resolve(false)));
-        }),
-      WAIT_MS,
-    );
+    // Ready when the port accepts connections. (Probing by binding the port ourselves would race
+    // rsyslogd for it; rsyslogd that loses keeps running without a listener.)
+    try {
+      await until(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const s = netConnect(this.port, "127.0.0.1");
+            s.once("connect", () => {
+              s.destroy();
+              resolve(true);
+            });
+            s.once("error", () => resolve(false));
+          }),
+        WAIT_MS,
+      );
+    } catch (e) {
+      await this.stop();
+      throw new Error(`rsyslogd did not listen on ${this.port}: ${(e as Error).message}`);
+    }
   }
   async stop(): Promise<void> {
     const c = this.#child;
@@ -247,11 +256,12 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     const got = new Set((await rs.lines()).map((l) => l.json.index).filter((i) => i !== undefined));
     for (let i = 0; i < total; i++) assert.ok(got.has(i), `index ${i} reached rsyslog`);
   });
-  const tlsDriver = ["lmnsd_ossl.so", "lmnsd_gtls.so"].some((m) =>
-    ["/usr/lib/x86_64-linux-gnu/rsyslog", "/usr/lib/aarch64-linux-gnu/rsyslog", "/usr/lib/rsyslog"].some(
-      (d) => existsSync(join(d, m)),
-    ),
-  );
+  // The config below names the GnuTLS driver (gtls), so that is the one that must be there.
+  const tlsDriver = [
+    "/usr/lib/x86_64-linux-gnu/rsyslog",
+    "/usr/lib/aarch64-linux-gnu/rsyslog",
+    "/usr/lib/rsyslog",
+  ].some((d) => existsSync(join(d, "lmnsd_gtls.so")));
   test("RFC 5425 over TLS: rsyslog (GnuTLS driver) receives every entry; a sink that does not trust its certificate sends nothing", {
     skip: tlsDriver ? false : "rsyslog's TLS driver (rsyslog-gnutls) is not installed",
   }, async () => {
@@ -262,8 +272,8 @@ describe("syslog sink against a real rsyslogd", { skip: SKIP }, () => {
     await writeFile(certFile, pem.certPem);
     await writeFile(keyFile, pem.keyPem, { mode: 0o600 });
     const secure = new Rsyslog(tlsDir, await freePort(), { certFile, keyFile });
-    await secure.start();
     try {
+      await secure.start();
       const tlsSink = (ca: string) =>
         createSyslogSink({
           name: `rsyslog-tls-${ca.length}`,
@@ -309,9 +319,11 @@ describe("syslog sink over TLS (RFC 5425)", () => {
   test("octet-counted frames over a verified TLS connection; an unverifiable server gets nothing", async () => {
     const cert = await createDevCertificate({ hostnames: ["localhost"] });
     const frames: string[] = [];
+    const accepted = new Set<TLSSocket>();
     const server = createTlsServer(
       { cert: cert.certPem, key: cert.keyPem, minVersion: "TLSv1.2" },
       (sock) => {
+        accepted.add(sock);
         let buf = Buffer.alloc(0);
         sock.on("data", (d: Buffer) => {
           buf = Buffer.concat([buf, d]);
@@ -372,6 +384,8 @@ describe("syslog sink over TLS (RFC 5425)", () => {
       await untrusted.close();
       assert.equal(frames.length, 2);
     } finally {
+      // A failed step may have left a connection open, which server.close() would wait on.
+      for (const sock of accepted) sock.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     }
   });

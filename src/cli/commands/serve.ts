@@ -6,7 +6,7 @@ import { startDemoDashboard } from "../../../demo/index.js";
 import { startSecurity, stopSecurity } from "../../app-security.js";
 import { startSinks } from "../../audit/index.js";
 import { type RunningGateway, splitHostPort, startGateway } from "../../gateway/index.js";
-import { type Logger, UsageError } from "../../kernel/index.js";
+import { UsageError } from "../../kernel/index.js";
 import type { CliContext } from "../context.js";
 import { initDataDir, prepareServices } from "./init.js";
 import { untilSignal } from "./signals.js";
@@ -87,6 +87,9 @@ async function servePrimary(ctx: CliContext, opts: ServeOptions, workers: number
     ),
   );
   if (why === "crash-loop") ctx.setExitCode(1);
+  exitIfStillAlive((open) =>
+    ctx.err(`rampart: shut down, but something still held the process open (${open.join(", ")}); exiting`),
+  );
 }
 
 async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Promise<void> {
@@ -154,7 +157,9 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
   await app.close();
   // A worker's IPC channel to the primary would keep it alive after everything closed.
   if (cluster.isWorker) cluster.worker?.disconnect();
-  exitIfStillAlive(app.logger);
+  exitIfStillAlive((open) =>
+    app.logger.warn({ open }, "shut down, but something still held the process open; exiting"),
+  );
 }
 
 /**
@@ -162,12 +167,10 @@ async function serve(ctx: CliContext, opts: ServeOptions, withDemo: boolean): Pr
  * it open (a library's socket or timer), a stopped gateway would linger for ever under a service
  * manager that waits for it: say what is open, and exit.
  */
-function exitIfStillAlive(logger: Logger): void {
+function exitIfStillAlive(say: (open: string[]) => void): void {
   setTimeout(() => {
-    logger.warn(
-      { open: process.getActiveResourcesInfo().filter((r) => r !== "Timeout") },
-      "shut down, but something still held the process open; exiting",
-    );
+    // This timer is unref'd, so it is not among the resources listed.
+    say(process.getActiveResourcesInfo());
     process.exit();
   }, LINGER_MS).unref();
 }

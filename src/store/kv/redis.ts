@@ -225,6 +225,8 @@ export class RedisEphemeralStore implements EphemeralStore {
     set.add(wrapped);
     try {
       await this.serial(async () => {
+        // Queued behind other subscriptions while the store closed: open no new connection.
+        this.k(channel);
         const sub = await this.subscriberConnection();
         await sub.subscribe(full);
       });
@@ -253,6 +255,9 @@ export class RedisEphemeralStore implements EphemeralStore {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.handlers.clear();
+      // Subscriptions already queued run (or fail, seeing the store closed) first, so a subscriber
+      // connection one of them opens is not left open.
+      await this.chain;
       const sub = this.subscriber === undefined ? undefined : await this.subscriber.catch(() => undefined);
       await Promise.all([quit(this.client), sub === undefined ? undefined : quit(sub)]);
     })();

@@ -16,6 +16,7 @@ export class ChildProcessTransport implements LineTransport {
   private buffer = "";
   private waiting: ((line: string | Error) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly argv: readonly string[],
@@ -27,6 +28,8 @@ export class ChildProcessTransport implements LineTransport {
 
   private ensure(): ChildProcessWithoutNullStreams {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    // After close() no new actuator is started: nothing would ever stop it.
+    if (this.closed) throw new Error("actuator transport is closed");
     const [cmd, ...args] = this.argv as [string, ...string[]];
     const child = spawn(cmd, args, {
       stdio: ["pipe", "pipe", "pipe"],
@@ -97,6 +100,7 @@ export class ChildProcessTransport implements LineTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const c = this.child;
     this.child = undefined;
     if (!c) return;
