@@ -274,6 +274,40 @@ else
       }
     });
 
+    test("a session left idle inside a transaction is ended by the server and its lock released", async () => {
+      const schema = `rampart_test_${randomTag()}`;
+      const a = await openStore({
+        dataDir: "/nonexistent",
+        url: pgUrl,
+        schema,
+        idleInTransactionTimeoutMs: 300,
+      });
+      const b = await openStore({ dataDir: "/nonexistent", url: pgUrl, schema });
+      try {
+        await sql`create table held (id int primary key, n int not null)`.execute(a.db);
+        await sql`insert into held values (1, 0)`.execute(a.db);
+        const stalled = a.db.transaction().execute(async (trx) => {
+          await sql`select n from held where id = 1 for update`.execute(trx);
+          // The process stalls here, holding the row lock.
+          await new Promise((r) => setTimeout(r, 1500));
+          await sql`update held set n = 99 where id = 1`.execute(trx);
+        });
+        const failed = assert.rejects(stalled, isCode("ERR_STORE_UNAVAILABLE"));
+        // Another instance's write waits on the lock only until the server ends the stalled session.
+        const t0 = Date.now();
+        await sql`update held set n = n + 1 where id = 1`.execute(b.db);
+        assert.ok(Date.now() - t0 < 1400, "the lock was released before the stalled process woke");
+        await failed;
+        const r = await sql<{ n: number }>`select n from held where id = 1`.execute(b.db);
+        assert.equal(r.rows[0]?.n, 1, "the stalled transaction's change never committed");
+        await a.ping();
+      } finally {
+        await sql`drop schema ${sql.id(schema)} cascade`.execute(b.db);
+        await a.close();
+        await b.close();
+      }
+    });
+
     test("a transaction aborted for serialization is a retryable conflict", async () => {
       const t = await openTestStore({ url: pgUrl });
       try {

@@ -123,6 +123,7 @@ function openPool(url: string, o: OpenStoreOptions, logger: StoreLogger): pg.Poo
     connectionString: url,
     max: o.poolSize ?? 10,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs ?? 60_000,
     idleTimeoutMillis: 30_000,
     application_name: "rampart",
     types: pgTypes,
@@ -131,6 +132,13 @@ function openPool(url: string, o: OpenStoreOptions, logger: StoreLogger): pg.Poo
   // An idle client losing its connection emits on the pool; unhandled, that would end the process.
   pool.on("error", (e) =>
     logger.warn({ err: toStoreError(e, "ERR_STORE_UNAVAILABLE") }, "postgres idle client error"),
+  );
+  // So does a client checked out between two queries of a transaction (the server ended the
+  // session: idle-in-transaction timeout, restart, pg_terminate_backend); its next query fails.
+  pool.on("connect", (client) =>
+    client.on("error", (e) =>
+      logger.warn({ err: toStoreError(e, "ERR_STORE_UNAVAILABLE") }, "postgres connection lost"),
+    ),
   );
   return pool;
 }

@@ -23,6 +23,12 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number | undefined;
   /** How long PostgreSQL waits for a connection from the pool or the server. Default 10000 ms. */
   connectTimeoutMs?: number | undefined;
+  /**
+   * PostgreSQL ends a session left idle inside a transaction this long, releasing its locks: a
+   * process stalled mid-transaction cannot hold every other instance's ledger appends (which then
+   * fail closed) for ever. Default 60000 ms.
+   */
+  idleInTransactionTimeoutMs?: number | undefined;
 }
 
 export type { DatabaseDialect };

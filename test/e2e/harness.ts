@@ -148,6 +148,8 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
           },
         );
         req.on("error", reject);
+        // A request the gateway never answers fails its test rather than stalling the file.
+        req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
         req.end(o.body);
       });
     },
