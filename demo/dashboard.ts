@@ -161,7 +161,14 @@ function handle(req: IncomingMessage, res: ServerResponse, record: MutableRecord
   req.on("end", () => {
     if (refused) return;
     record.body = Buffer.concat(chunks).toString("utf8");
-    route(req, res, record.body, ctx);
+    // A throw here would be uncaught and end the process, which under `rampart start` is the
+    // gateway's too: any request, however malformed, gets an answer instead.
+    try {
+      route(req, res, record.body, ctx);
+    } catch {
+      if (!res.headersSent) sendError(res, 500, "INTERNAL_ERROR", "the request could not be handled");
+      else res.destroy();
+    }
   });
   req.on("error", () => {
     res.destroy();
@@ -182,7 +189,14 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number
 
 function route(req: IncomingMessage, res: ServerResponse, body: string, ctx: Context): void {
   const method = req.method ?? "";
-  const path = new URL(req.url ?? "/", "http://demo.invalid").pathname;
+  // Origin-form targets only ("/path?query"). "//x", "/\\x" or an absolute URL are not routes, and
+  // WHATWG URL parsing would throw on some of them.
+  const target = req.url ?? "/";
+  if (!target.startsWith("/") || target.startsWith("//") || target.includes("\\")) {
+    sendError(res, 400, "BAD_REQUEST", "the request target must be a path");
+    return;
+  }
+  const path = new URL(target, "http://demo.invalid").pathname;
   if (!GET_ROUTES.has(path)) {
     sendError(res, 404, "NOT_FOUND", `no route for ${path}`);
     return;

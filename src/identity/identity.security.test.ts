@@ -3,8 +3,9 @@
 // hashes and ciphertexts; a replayed TOTP code inside its window is rejected.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PasswordHasher } from "../crypto/index.js";
 import { base32Decode, totpCodeAt, totpStep } from "./index.js";
-import { openIdentityHarness } from "./testing.js";
+import { CHEAP_ARGON2, openIdentityHarness } from "./testing.js";
 
 test("no event or error carries a password, secret, code or token; storage holds only hashes and ciphertexts", async () => {
   const h = await openIdentityHarness();
@@ -100,6 +101,34 @@ test("a replayed TOTP inside its window is rejected, also when the same code rac
       challenges.map((c) => h.service.completeMfa(c.challenge, code, {})),
     );
     assert.equal(results.filter((x) => x.status === "fulfilled").length, 1);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test("an unknown-user login shed under load does not break later ones (nor tell that the user is unknown)", async () => {
+  // One hash at a time and no queue: a second concurrent argon2 call is shed (ERR_AUTH_BUSY).
+  const hasher = new PasswordHasher({ params: CHEAP_ARGON2, concurrency: 1, queueLimit: 0 });
+  const h = await openIdentityHarness(undefined, undefined, hasher);
+  const ctx = { ip: "198.51.100.9", userAgent: "sec-test" };
+  const code = (e: unknown) => (e as { code?: string }).code;
+  try {
+    const password = "Quokka-Lantern-58-Ridge";
+    await h.service.createUser({ username: "known", roles: ["trader"], password }, { via: "cli" });
+    const busy = hasher.hash("occupies-the-only-slot");
+    // The first unknown-user login must make the dummy hash, and is shed.
+    await assert.rejects(
+      h.service.login("nobody", password, ctx),
+      (e: unknown) => code(e) === "ERR_AUTH_BUSY",
+    );
+    await busy;
+    // Once the hasher is free, unknown and known users fail alike again, after a real verify.
+    for (const name of ["nobody", "known"])
+      await assert.rejects(
+        h.service.login(name, "Wrong-Password-1234", ctx),
+        (e: unknown) => code(e) === "ERR_AUTH_INVALID_CREDENTIALS",
+        name,
+      );
   } finally {
     await h.dispose();
   }

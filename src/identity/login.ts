@@ -16,12 +16,19 @@ import { foldUsername } from "./username.js";
 
 const dummies = new WeakMap<PasswordHasher, Promise<string>>();
 
-/** A hash of a random password made with the current parameters, so a miss costs a real verify. */
+/**
+ * A hash of a random password made with the current parameters, so a miss costs a real verify.
+ * A failed attempt (the hasher shedding load) is not kept: it would fail every later unknown-user
+ * login at once, which is both an outage and a tell that the user does not exist.
+ */
 function dummyHash(hasher: PasswordHasher): Promise<string> {
   let d = dummies.get(hasher);
   if (!d) {
     d = hasher.hash(randomToken(16));
     dummies.set(hasher, d);
+    d.catch(() => {
+      if (dummies.get(hasher) === d) dummies.delete(hasher);
+    });
   }
   return d;
 }
