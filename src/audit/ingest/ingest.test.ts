@@ -112,6 +112,25 @@ class Offsets implements FileOffsetStore {
   }
 }
 
+test("every line the parser takes for a record start becomes an event; other 'Level N' lines continue a record", () => {
+  const source = { via: "tail" as const };
+  for (let n = 0; n <= 999; n++) {
+    const line = `2024-01-02 10:00:01 Level ${n} stack_handler {'instrument_code': 'BUND'} custom`;
+    const r = parseLogLines([line]);
+    if (n <= 100) {
+      assert.ok(r, `Level ${n} starts a record`);
+      assert.doesNotThrow(() => logRecordEvent(r, 0, source), `Level ${n}`);
+    } else assert.equal(r, undefined, `Level ${n} is not a level the ledger takes`);
+  }
+  const first = "2024-01-02 10:00:00 INFO stack_handler Nothing to do";
+  const odd = "2024-01-02 10:00:01 Level 200 x a message with a line that looks like a header";
+  const r = parseLogLines([first, odd]);
+  assert.equal(r?.exc_text, odd, "kept, as part of the record before it");
+  // A time no ISO date can show is left out rather than failing the batch.
+  const far = logRecordEvent({ time: 1e20, level: "INFO", logger: "x", message: "m" }, 0, source);
+  assert.equal(far?.details?.["log_time"], undefined);
+});
+
 describe("following pysystemtrade.log", () => {
   const dirs: string[] = [];
   after(async () => {

@@ -5,8 +5,11 @@
 import type { LogRecordInput } from "./log-records.js";
 import { parseLeadingDict } from "./python-literal.js";
 
+// "Level N" is how Python names a level it has no name for; only 0..100 is a level the ledger
+// takes (levelNumber), so a line with any other N is not a record start (it continues the previous
+// record) rather than a record the follower could never store, stuck at its offset for ever.
 const HEADER =
-  /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,6})?) (DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|Level \d{1,3}) (\S+)(?: (.*))?$/;
+  /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d{1,6})?) (DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|Level (?:100|[1-9]?\d)) (\S+)(?: (.*))?$/;
 
 export function isRecordStart(line: string): boolean {
   return HEADER.test(line);

@@ -129,9 +129,11 @@ export function logRecordEvent(
     attributes,
     source: source.via,
   };
-  if (typeof r.time === "number" && Number.isFinite(r.time))
-    details["log_time"] = new Date(r.time * 1000).toISOString();
-  else if (typeof r.time === "string") details["log_time"] = clip(r.time, 64);
+  if (typeof r.time === "number" && Number.isFinite(r.time)) {
+    // Past year 275760 there is no ISO date (toISOString would throw): such a time is left out.
+    const at = new Date(r.time * 1000);
+    if (Number.isFinite(at.getTime())) details["log_time"] = at.toISOString();
+  } else if (typeof r.time === "string") details["log_time"] = clip(r.time, 64);
   if (typeof r.host === "string") details["host"] = clip(r.host, MAX_ATTR);
   if (typeof r.process === "number" && Number.isInteger(r.process)) details["pid"] = r.process;
   if (typeof r.process_name === "string") details["process_name"] = clip(r.process_name, MAX_ATTR);
