@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer as createNetServer, connect as netConnect } from "node:net";
+import { createServer as createNetServer, connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -386,6 +386,54 @@ describe("syslog sink over TLS (RFC 5425)", () => {
     } finally {
       // A failed step may have left a connection open, which server.close() would wait on.
       for (const sock of accepted) sock.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe("syslog sink against a receiver that stops reading", () => {
+  // Without the deadline this test would wait for ever: its own timeout names it instead.
+  test("a batch the receiver never takes fails after the write deadline; the next goes on a new connection", {
+    timeout: 20_000,
+  }, async () => {
+    const sockets: Socket[] = [];
+    const server = createNetServer((sock) => {
+      sockets.push(sock);
+      sock.pause(); // accepts the connection, reads nothing: the TCP window fills
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const sink = createSyslogSink({
+      name: "stuck",
+      host: "127.0.0.1",
+      port,
+      transport: "tcp",
+      writeTimeoutMs: 300,
+    });
+    try {
+      const rec = (index: number) => ({
+        kind: "audit_event" as const,
+        index,
+        leaf_hash: "00",
+        event: {
+          timestamp: "2026-01-05T12:00:00.000Z",
+          event_type: "system",
+          action: "x.y",
+          outcome: "success",
+          pad: "z".repeat(60_000),
+        },
+      });
+      // About 12 MB: far more than the socket buffers on both ends hold.
+      const big = Array.from({ length: 200 }, (_, i) => rec(i));
+      const t0 = Date.now();
+      await assert.rejects(sink.deliver(big), /took no batch within 300 ms/);
+      assert.ok(Date.now() - t0 < 5000, "it gave up at its deadline, not when the receiver did");
+      // The stuck connection was dropped: a small batch (it fits the buffers) goes on a new one.
+      await sink.deliver([rec(200)]);
+      await until(() => sockets.length === 2, WAIT_MS);
+    } finally {
+      await sink.close();
+      for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     }
   });

@@ -27,6 +27,8 @@ export interface SyslogSinkOptions {
   readonly appName?: string | undefined;
   readonly hostname?: string | undefined;
   readonly connectTimeoutMs?: number | undefined;
+  /** How long a batch may take to be handed to the receiver's TCP window. Default 30000 ms. */
+  readonly writeTimeoutMs?: number | undefined;
   /** RFC 5612 documentation enterprise number by default; set your own registered SD-ID. */
   readonly sdId?: string | undefined;
 }
@@ -87,6 +89,7 @@ export function createSyslogSink(o: SyslogSinkOptions): Sink {
     sdId: o.sdId ?? "rampart@32473",
   };
   const timeoutMs = o.connectTimeoutMs ?? 5000;
+  const writeTimeoutMs = o.writeTimeoutMs ?? 30_000;
   let socket: Socket | undefined;
   let broken = true;
 
@@ -152,8 +155,23 @@ export function createSyslogSink(o: SyslogSinkOptions): Sink {
       const s = socket;
       const frames = Buffer.concat(records.map((r) => frameOctetCounted(formatSyslog(r, fmt))));
       try {
+        // A receiver that stops reading would otherwise leave this write, and the sink, waiting for
+        // ever; past the deadline the connection is dropped and the batch is retried on a new one.
         await new Promise<void>((resolve, reject) => {
-          s.write(frames, (e) => (e ? reject(e) : resolve()));
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `syslog ${o.host}:${o.port}: the receiver took no batch within ${writeTimeoutMs} ms`,
+                ),
+              ),
+            writeTimeoutMs,
+          );
+          s.write(frames, (e) => {
+            clearTimeout(timer);
+            if (e) reject(e);
+            else resolve();
+          });
         });
       } catch (e) {
         drop();
