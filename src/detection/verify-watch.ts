@@ -15,6 +15,16 @@ export interface VerifyOutcome {
   readonly ok: boolean;
   readonly size: number;
   readonly problem?: string | undefined;
+  /** Verification did not run to a verdict: the database could not be read. */
+  readonly unavailable?: boolean | undefined;
+}
+
+/**
+ * The store's "cannot reach the database" error. Only that is not a verdict: any other failure
+ * (a missing key, an unreadable checkpoint) may be the tampering itself and stays a failure.
+ */
+function isUnavailable(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "ERR_STORE_UNAVAILABLE";
 }
 
 export async function verifyLedgerAndRecord(
@@ -38,15 +48,19 @@ export async function verifyLedgerAndRecord(
       ok: false,
       size: 0,
       problem: `verification could not run: ${e instanceof Error ? e.message : String(e)}`,
+      unavailable: isUnavailable(e),
     };
   }
+  // A database outage is an error on the record, not evidence of a breach: the breach rule (and its
+  // playbook: read-only mode, a global trading halt) answers failures only.
+  const failed = !outcome.ok && outcome.unavailable !== true;
   await audit.record({
     event_type: "system",
     action: "audit.verify",
-    outcome: outcome.ok ? "success" : "failure",
+    outcome: outcome.ok ? "success" : failed ? "failure" : "error",
     resource: "ledger",
     details: { size: outcome.size, ...(outcome.problem ? { problem: outcome.problem } : {}) },
-    ...(outcome.ok ? {} : { risk_score: 100 }),
+    ...(failed ? { risk_score: 100 } : {}),
   });
   return outcome;
 }

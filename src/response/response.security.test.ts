@@ -194,6 +194,33 @@ for (const target of databaseTargets(process.env)) {
       for (const i of replayed) for (const a of await memory.actions(i.id)) assert.equal(a.status, "dry_run");
     });
 
+    test("verification that cannot reach the database is an error on the record, not a breach: nothing is isolated or halted", async () => {
+      const l = await open();
+      for (let n = 0; n < 5; n++)
+        await l.record({ event_type: "system", action: "x.y", outcome: "success", details: { n } });
+      const key = { name: l.signer.name, publicKey: l.signer.publicKey };
+      // The database drops out while verification reads it (a restart, a network blip).
+      const down = new Proxy(l.repo, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver);
+          if (typeof v !== "function") return v;
+          return () => {
+            throw Object.assign(new Error("connection refused"), { code: "ERR_STORE_UNAVAILABLE" });
+          };
+        },
+      });
+      const v = await verifyLedgerAndRecord(down, l.ledger, key);
+      assert.equal(v.ok, false);
+      assert.match(v.problem ?? "", /could not run/);
+      await l.settle();
+      assert.equal((await l.incidents.list({ limit: 10 })).length, 0, "no incident");
+      assert.equal(await l.readOnly.isReadOnly(), false);
+      assert.equal(l.trading.calls.length, 0, "trading untouched");
+      const last = await l.repo.readEntry((await l.repo.size()) - 1);
+      assert.match(last?.canonical ?? "", /"action":"audit\.verify"/);
+      assert.match(last?.canonical ?? "", /"outcome":"error"/);
+    });
+
     test("a tampered ledger fails verification and opens a critical data_breach incident with its playbook", async () => {
       const l = await open();
       for (let n = 0; n < 20; n++)
