@@ -1,8 +1,14 @@
 // Rampart's trading state in memory, kept in step with the database and with other instances.
 // The database is authoritative: it is read on start and re-read every `refreshMs` as a safety net;
 // every change is published on the ephemeral store's `trading:state` channel so another gateway
-// instance enforces a halt within milliseconds (bench/trading.ts measures it). A message carries
-// the scope's version, so a late or repeated message never rolls a newer state back.
+// instance enforces a halt within milliseconds (bench/trading.ts measures it).
+//
+// A message is a hint, never trusted state: whoever can publish on the channel could forge one.
+// One that tightens control is enforced at once, as provisional, until the database is read for
+// that scope; one that loosens control waits for the database. Only database rows and this
+// instance's own changes carry versions into the trusted state, where a late or repeated row never
+// rolls a newer state back. So a forged message can neither lift a halt nor, claiming a version
+// from the future, make the next genuine halt look old.
 import type { Clock, Logger } from "../kernel/index.js";
 import type { TradingStore } from "./ports.js";
 import { effectiveState, loosens } from "./scope.js";
@@ -20,6 +26,9 @@ export type StateListener = (s: ScopeState) => void;
 
 export class TradingStateCache {
   private readonly states = new Map<TradingScope, ScopeState>();
+  /** Tightening messages the database has not yet been read for, by scope; numbered on arrival. */
+  private readonly provisional = new Map<TradingScope, { state: ScopeState; seq: number }>();
+  private seq = 0;
   private readonly listeners = new Set<StateListener>();
   private unsubscribe: (() => Promise<void>) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -69,14 +78,30 @@ export class TradingStateCache {
   }
 
   async refresh(): Promise<void> {
+    const at = this.seq;
     for (const s of await this.deps.store.loadStates()) this.apply(s);
+    this.settle(undefined, at);
   }
 
-  /** Takes a state if it is newer than what this instance holds. */
+  /** Takes a state (a database row, or this instance's own change) if it is newer than what it holds. */
   apply(s: ScopeState): void {
     const cur = this.states.get(s.scope);
     if (cur && cur.version >= s.version) return;
     this.states.set(s.scope, s);
+    this.notify(s);
+  }
+
+  /**
+   * The database has been read (for `scope`, or for every scope) after the messages numbered up to
+   * `at` arrived: their provisional states give way to what it holds. A later message's stays
+   * until its own read.
+   */
+  private settle(scope: TradingScope | undefined, at: number): void {
+    for (const [k, p] of this.provisional)
+      if ((scope === undefined || k === scope) && p.seq <= at) this.provisional.delete(k);
+  }
+
+  private notify(s: ScopeState): void {
     for (const l of this.listeners) {
       try {
         l(s);
@@ -97,16 +122,27 @@ export class TradingStateCache {
     return () => this.listeners.delete(l);
   }
 
+  /** The scope's state as enforced: the trusted one, or a tighter provisional one. */
   get(scope: TradingScope): ScopeState | undefined {
-    return this.states.get(scope);
+    const trusted = this.states.get(scope);
+    const p = this.provisional.get(scope)?.state;
+    if (!p || (trusted && !loosens(p.state, trusted.state))) return trusted;
+    return trusted ? { ...trusted, state: p.state } : p;
   }
 
   all(): ScopeState[] {
-    return [...this.states.values()].sort((a, b) => a.scope.localeCompare(b.scope));
+    const scopes = new Set([...this.states.keys(), ...this.provisional.keys()]);
+    return [...scopes].map((s) => this.get(s) as ScopeState).sort((a, b) => a.scope.localeCompare(b.scope));
   }
 
   effective(scopes: readonly TradingScope[]): { state: TradingState; scope: TradingScope } {
-    return effectiveState(this.states, scopes);
+    if (this.provisional.size === 0) return effectiveState(this.states, scopes);
+    const enforced = new Map<TradingScope, ScopeState>();
+    for (const s of scopes) {
+      const st = this.get(s);
+      if (st) enforced.set(s, st);
+    }
+    return effectiveState(enforced, scopes);
   }
 
   private onMessage(m: string): void {
@@ -117,15 +153,21 @@ export class TradingStateCache {
         (s.state === "ACTIVE" || s.state === "REDUCING" || s.state === "HALTED") &&
         Number.isInteger(s.version)
       ) {
-        const cur = this.states.get(s.scope);
-        // A message that loosens control is only a hint: the database decides (a forged or stale
-        // message on the channel cannot lift a halt). A tightening one applies at once (fail-safe).
-        if (cur && loosens(cur.state, s.state)) {
-          this.deps.store
-            .getState(s.scope)
-            .then((row) => row && this.apply(row))
-            .catch((e: unknown) => this.deps.logger.warn({ err: e }, "trading state read failed"));
-        } else this.apply(s);
+        const held = this.get(s.scope)?.state ?? "ACTIVE";
+        // Tighter than what is enforced: enforced now (fail-safe), trusted only once the database
+        // says so. Whatever the message says, the database is then read for its scope.
+        if (loosens(s.state, held)) {
+          this.provisional.set(s.scope, { state: s, seq: ++this.seq });
+          this.notify(s);
+        }
+        const at = this.seq;
+        this.deps.store
+          .getState(s.scope)
+          .then((row) => {
+            if (row) this.apply(row);
+            this.settle(s.scope, at);
+          })
+          .catch((e: unknown) => this.deps.logger.warn({ err: e }, "trading state read failed"));
       }
     } catch {
       this.deps.logger.warn({ channel: STATE_CHANNEL }, "malformed trading state message ignored");

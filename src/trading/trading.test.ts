@@ -227,6 +227,25 @@ for (const kv of ephemeralTargets(process.env)) {
         await e1.publish("trading:state", JSON.stringify(forged));
         await new Promise((r) => setTimeout(r, 50));
         assert.equal(b.effective(["global"]).state, "HALTED");
+
+        // Nor can a message claiming a version from the future make the next genuine halt look old.
+        const future = (scope: string, state: string) =>
+          e1.publish("trading:state", JSON.stringify({ scope, state, version: 1_000_000, reason: "forged" }));
+        for (const [scope, state] of [
+          ["instrument:BUND", "ACTIVE"],
+          ["strategy:carry", "REDUCING"],
+        ] as const) {
+          await future(scope, state);
+          await new Promise((r) => setTimeout(r, 50));
+          await a.halt({ scope, reason: "genuine", actor: alice });
+          await until(() => b.effective([scope]).state === "HALTED", 2000, 2);
+        }
+
+        // A forged tightening message is enforced only until the database has been read for it.
+        await future("instrument:SOFR", "HALTED");
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(b.effective(["instrument:SOFR"]).state, "ACTIVE");
+        assert.equal(b.effective(["instrument:BUND"]).state, "HALTED", "the genuine halt stays");
       } finally {
         await a.stop();
         await b.stop();
