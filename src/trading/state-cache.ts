@@ -11,7 +11,7 @@
 // from the future, make the next genuine halt look old.
 import type { Clock, Logger } from "../kernel/index.js";
 import type { TradingStore } from "./ports.js";
-import { effectiveState, loosens } from "./scope.js";
+import { effectiveState, loosens, normaliseScope } from "./scope.js";
 import type { ScopeState, TradingScope, TradingState } from "./types.js";
 
 export const STATE_CHANNEL = "trading:state";
@@ -29,6 +29,8 @@ export class TradingStateCache {
   /** Tightening messages the database has not yet been read for, by scope; numbered on arrival. */
   private readonly provisional = new Map<TradingScope, { state: ScopeState; seq: number }>();
   private seq = 0;
+  /** Scopes with a database read in flight; true when another message asked for one meanwhile. */
+  private readonly reading = new Map<TradingScope, boolean>();
   private readonly listeners = new Set<StateListener>();
   private unsubscribe: (() => Promise<void>) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -127,7 +129,7 @@ export class TradingStateCache {
     const trusted = this.states.get(scope);
     const p = this.provisional.get(scope)?.state;
     if (!p || (trusted && !loosens(p.state, trusted.state))) return trusted;
-    return trusted ? { ...trusted, state: p.state } : p;
+    return p;
   }
 
   all(): ScopeState[] {
@@ -146,31 +148,70 @@ export class TradingStateCache {
   }
 
   private onMessage(m: string): void {
+    let s: Partial<ScopeState> | null;
     try {
-      const s = JSON.parse(m) as ScopeState;
-      if (
-        typeof s?.scope === "string" &&
-        (s.state === "ACTIVE" || s.state === "REDUCING" || s.state === "HALTED") &&
-        Number.isInteger(s.version)
-      ) {
-        const held = this.get(s.scope)?.state ?? "ACTIVE";
-        // Tighter than what is enforced: enforced now (fail-safe), trusted only once the database
-        // says so. Whatever the message says, the database is then read for its scope.
-        if (loosens(s.state, held)) {
-          this.provisional.set(s.scope, { state: s, seq: ++this.seq });
-          this.notify(s);
-        }
-        const at = this.seq;
-        this.deps.store
-          .getState(s.scope)
-          .then((row) => {
-            if (row) this.apply(row);
-            this.settle(s.scope, at);
-          })
-          .catch((e: unknown) => this.deps.logger.warn({ err: e }, "trading state read failed"));
-      }
+      s = JSON.parse(m) as Partial<ScopeState> | null;
     } catch {
-      this.deps.logger.warn({ channel: STATE_CHANNEL }, "malformed trading state message ignored");
+      s = null;
     }
+    const state = s?.state;
+    const scope = typeof s?.scope === "string" ? validScope(s.scope) : undefined;
+    if (scope === undefined || (state !== "ACTIVE" && state !== "REDUCING" && state !== "HALTED")) {
+      this.deps.logger.warn({ channel: STATE_CHANNEL }, "malformed trading state message ignored");
+      return;
+    }
+    // A message that restricts trading is enforced at once (fail-safe) and numbered, even when the
+    // scope already looks restricted: a database read begun before it cannot then clear it. Only
+    // what the database holds is trusted, so whatever the message says, the scope is read.
+    if (state !== "ACTIVE" && (this.provisional.size < MAX_PROVISIONAL || this.provisional.has(scope))) {
+      const before = this.provisional.get(scope)?.state.state;
+      this.provisional.set(scope, {
+        state: {
+          scope,
+          state: before === undefined || loosens(before, state) ? state : before,
+          reason: "announced by another instance; not yet read from the database",
+          changedBy: "system:trading-state-channel",
+          changedAt: this.deps.clock.now(),
+          version: this.states.get(scope)?.version ?? 0,
+        },
+        seq: ++this.seq,
+      });
+    }
+    this.confirm(scope);
+  }
+
+  /** Reads the scope's row: one read per scope at a time, and one more after it if asked meanwhile. */
+  private confirm(scope: TradingScope): void {
+    if (this.reading.has(scope)) {
+      this.reading.set(scope, true);
+      return;
+    }
+    this.reading.set(scope, false);
+    const at = this.seq;
+    this.deps.store
+      .getState(scope)
+      .then((row) => {
+        if (row) this.apply(row);
+        this.settle(scope, at);
+      })
+      // A failed read leaves the provisional state enforced until a later read or refresh.
+      .catch((e: unknown) => this.deps.logger.warn({ err: e }, "trading state read failed"))
+      .finally(() => {
+        const again = this.reading.get(scope) === true;
+        this.reading.delete(scope);
+        if (again) this.confirm(scope);
+      });
   }
 }
+
+/** A well-formed scope, or undefined. */
+function validScope(scope: string): TradingScope | undefined {
+  try {
+    return normaliseScope(scope);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Provisional states held at most: messages naming made-up scopes cannot grow it without end. */
+const MAX_PROVISIONAL = 10_000;
