@@ -19,12 +19,25 @@ export interface VerifyOutcome {
   readonly unavailable?: boolean | undefined;
 }
 
-/**
- * The store's "cannot reach the database" error. Only that is not a verdict: any other failure
- * (a missing key, an unreadable checkpoint) may be the tampering itself and stays a failure.
- */
 function isUnavailable(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === "ERR_STORE_UNAVAILABLE";
+}
+
+/**
+ * Verification stopped on the store's "cannot reach the database" error: an outage, and no verdict,
+ * only if the ledger's own store cannot be read either. Otherwise the error is confined to
+ * verification (its connections terminated, a worker killed, a damaged page) and may be the
+ * tampering itself, so it stays a failure. So does any other error (a missing key, an unreadable
+ * checkpoint).
+ */
+async function outage(e: unknown, ledger: LedgerStore): Promise<boolean> {
+  if (!isUnavailable(e)) return false;
+  try {
+    await ledger.size();
+    return false;
+  } catch (probe) {
+    return isUnavailable(probe);
+  }
 }
 
 export async function verifyLedgerAndRecord(
@@ -48,7 +61,7 @@ export async function verifyLedgerAndRecord(
       ok: false,
       size: 0,
       problem: `verification could not run: ${e instanceof Error ? e.message : String(e)}`,
-      unavailable: isUnavailable(e),
+      unavailable: await outage(e, ledger),
     };
   }
   // A database outage is an error on the record, not evidence of a breach: the breach rule (and its

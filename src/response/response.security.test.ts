@@ -199,17 +199,20 @@ for (const target of databaseTargets(process.env)) {
       for (let n = 0; n < 5; n++)
         await l.record({ event_type: "system", action: "x.y", outcome: "success", details: { n } });
       const key = { name: l.signer.name, publicKey: l.signer.publicKey };
-      // The database drops out while verification reads it (a restart, a network blip).
-      const down = new Proxy(l.repo, {
-        get(target, prop, receiver) {
-          const v = Reflect.get(target, prop, receiver);
-          if (typeof v !== "function") return v;
-          return () => {
-            throw Object.assign(new Error("connection refused"), { code: "ERR_STORE_UNAVAILABLE" });
-          };
-        },
-      });
-      const v = await verifyLedgerAndRecord(down, l.ledger, key);
+      // The database drops out while verification reads it (a restart, a network blip): every
+      // read fails, `also` included.
+      const failing = (also: string[]) =>
+        new Proxy(l.repo, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver);
+            if (typeof v !== "function") return v;
+            if (prop === "size" && !also.includes("size")) return v.bind(target);
+            return () => {
+              throw Object.assign(new Error("connection refused"), { code: "ERR_STORE_UNAVAILABLE" });
+            };
+          },
+        });
+      const v = await verifyLedgerAndRecord(failing(["size"]), l.ledger, key);
       assert.equal(v.ok, false);
       assert.match(v.problem ?? "", /could not run/);
       await l.settle();
@@ -219,6 +222,15 @@ for (const target of databaseTargets(process.env)) {
       const last = await l.repo.readEntry((await l.repo.size()) - 1);
       assert.match(last?.canonical ?? "", /"action":"audit\.verify"/);
       assert.match(last?.canonical ?? "", /"outcome":"error"/);
+
+      // The same error while the ledger's store answers is confined to verification (its sessions
+      // terminated, a worker killed): it may be the tampering itself, so it is a failure.
+      const w = await verifyLedgerAndRecord(failing([]), l.ledger, key);
+      assert.equal(w.ok, false);
+      await l.settle();
+      const [inc] = await l.incidents.list({ limit: 10 });
+      assert.equal(inc?.type, "data_breach");
+      assert.equal(inc?.severity, "critical");
     });
 
     test("a tampered ledger fails verification and opens a critical data_breach incident with its playbook", async () => {
