@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type DemoDashboard, startDemoDashboard } from "../../demo/index.js";
 import { type App, createApp } from "../../src/app.js";
 import type { SecurityWiring } from "../../src/app-security.js";
+import type { TradingWiring } from "../../src/app-trading.js";
 import { initDataDir } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/index.js";
 import { PasswordHasher } from "../../src/crypto/index.js";
@@ -52,6 +53,8 @@ export interface StartOptions {
   shareWith?: Rampart;
   /** Detection and response's wiring (env for alert secrets, replaced ports), before the gateway. */
   security?: SecurityWiring;
+  /** Trading's wiring (the actuator key, the actuator's environment), as `rampart serve` passes it. */
+  trading?: TradingWiring;
   /** Default: silent. */
   logger?: Logger;
 }
@@ -106,6 +109,7 @@ export async function startRampart(opts: StartOptions = {}): Promise<Rampart> {
     gateway = await startGateway(app, {
       ...(opts.controlRoutes ? { controlRoutes: opts.controlRoutes } : {}),
       ...(opts.security ? { security: opts.security } : {}),
+      ...(opts.trading ? { trading: opts.trading } : {}),
     });
   } catch (e) {
     await app?.close();

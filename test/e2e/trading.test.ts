@@ -1,26 +1,17 @@
 // Trading controls end to end: a real gateway (with the trading routes and the trading gate on
 // the proxied pipeline) in front of the demo dashboard, and the real pysystemtrade actuator
 // (integrations/pysystemtrade) running over stdin/stdout against the fake pysystemtrade modules.
-// The gate is installed here as a hook on the built gateway; the lead's wiring calls the same
-// tradingGate(app).check in proxied-routes.ts after authorize, before the audit + proxy step.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { Agent, request as httpsRequest } from "node:https";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import { startDemoDashboard } from "../../demo/index.js";
-import { type App, createApp } from "../../src/app.js";
 import { securityFor } from "../../src/app-security.js";
-import { stopTrading, tradingFor } from "../../src/app-trading.js";
-import { initDataDir } from "../../src/cli/commands/init.js";
-import { loadConfig } from "../../src/config/index.js";
-import { buildGateway } from "../../src/gateway/index.js";
-import { ManualClock, silentLogger } from "../../src/kernel/index.js";
-import { databaseTargets, openStore, randomTag } from "../../src/store/index.js";
-import { createAndLogin, type LoggedIn, type Rampart, testHasher } from "./harness.js";
+import { tradingFor } from "../../src/app-trading.js";
+import { databaseTargets, randomTag } from "../../src/store/index.js";
+import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ACTUATOR = join(ROOT, "integrations", "pysystemtrade", "rampart_actuator.py");
@@ -31,108 +22,50 @@ interface Setup extends Rampart {
   fakeDb(): Promise<{ process_control: Record<string, { status: string }> }>;
 }
 
+/** Rampart (the harness's gateway) with the pysystemtrade adapter running the real actuator. */
 async function start(databaseUrl: string | undefined): Promise<Setup> {
-  const dataDir = await mkdtemp(join(tmpdir(), "rampart-trading-e2e-"));
-  await initDataDir(dataDir);
-  const demo = await startDemoDashboard({ host: "127.0.0.1", port: 0 });
-  const fakeDb = join(dataDir, "fake-mongo.json");
-  const journal = join(dataDir, "actuator-journal.jsonl");
+  // The actuator's side: its key, state, journal and the fake pysystemtrade database.
+  const dir = await mkdtemp(join(tmpdir(), "rampart-actuator-"));
+  const fakeDb = join(dir, "fake-mongo.json");
+  const journal = join(dir, "actuator-journal.jsonl");
+  const key = randomTag(24);
   await writeFile(
     fakeDb,
     JSON.stringify({ process_control: { run_stack_handler: { status: "GO" } }, strategies: ["carry"] }),
   );
-  await mkdir(join(dataDir, "trading"), { recursive: true });
-  await writeFile(join(dataDir, "trading", "actuator.key"), `${randomTag(24)}\n`, { mode: 0o600 });
+  await writeFile(join(dir, "actuator.key"), `${key}\n`, { mode: 0o600 });
   const cmd = [
     "python3",
     ACTUATOR,
     "--stdio",
     "--key-file",
-    join(dataDir, "trading", "actuator.key"),
+    join(dir, "actuator.key"),
     "--state-file",
-    join(dataDir, "actuator-state.json"),
+    join(dir, "actuator-state.json"),
     "--journal",
     journal,
   ];
-  const text = [
-    "server:\n  listen: 127.0.0.1:0",
-    `upstreams:\n  dashboard: { url: "${demo.url}", timeout_ms: 2000 }`,
-    "logging:\n  level: silent",
-    `trading:\n  adapter: pysystemtrade\n  pysystemtrade:\n    command: ${JSON.stringify(cmd)}\n    socket: ""`,
-  ].join("\n");
-  const env: Record<string, string> = databaseUrl ? { RAMPART_DATABASE_URL: databaseUrl } : {};
-  const schema = databaseUrl ? `rampart_e2e_${randomTag()}` : undefined;
-  const clock = new ManualClock(Date.now());
-  let app: App | undefined;
-  let fastify: Awaited<ReturnType<typeof buildGateway>>["fastify"];
-  // A start that fails must not leave the demo's listener or the app open behind it.
+  let r: Rampart;
   try {
-    const config = loadConfig({ fileName: "rampart.yaml", text, env });
-    app = await createApp({
-      dataDir,
-      config,
-      clock,
-      hasher: testHasher(),
-      logger: silentLogger,
-      ...(schema ? { databaseSchema: schema } : {}),
-      ephemeralPrefix: `rampart:e2e:${randomTag()}:`,
-    });
-    await (app as { pki?: () => { ensureCa(): Promise<unknown> } }).pki?.().ensureCa();
-    const wiring = {
-      childEnv: {
-        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-        PYTHONPATH: FAKE,
-        FAKE_PYSYSTEMTRADE_DB: fakeDb,
+    r = await startRampart({
+      databaseUrl,
+      yaml: `trading:\n  adapter: pysystemtrade\n  pysystemtrade:\n    command: ${JSON.stringify(cmd)}\n    socket: ""`,
+      // Rampart's copy of the key (as from trading.key_env), and the actuator's environment.
+      trading: {
+        keyEnvValue: key,
+        childEnv: {
+          PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+          PYTHONPATH: FAKE,
+          FAKE_PYSYSTEMTRADE_DB: fakeDb,
+        },
       },
-    };
-    // The gateway starts trading with this wiring, registers its routes and gates trading:* routes
-    // after authorisation.
-    ({ fastify } = await buildGateway(app, { trading: wiring }));
-    await fastify.listen({ host: "127.0.0.1", port: 0 });
+    });
   } catch (e) {
-    if (app) {
-      await stopTrading(app).catch(() => {});
-      await app.close();
-    }
-    await demo.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
     throw e;
   }
-  const started = app;
-  const port = (fastify.server.address() as { port: number }).port;
-  const caPem = await readFile(join(dataDir, "tls", "cert.pem"), "utf8");
-  const agent = new Agent({ ca: caPem, servername: "localhost", keepAlive: true });
-  const r: Setup = {
-    app: started,
-    clock,
-    demo,
-    dataDir,
-    caPem,
-    url: `https://127.0.0.1:${port}`,
-    gateway: { url: `https://127.0.0.1:${port}`, port, fastify, close: () => fastify.close() },
-    http(method, path, o = {}) {
-      return new Promise((resolve, reject) => {
-        const req = httpsRequest(
-          { host: "127.0.0.1", port, method, path, headers: o.headers ?? {}, agent },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => {
-              const t = Buffer.concat(chunks).toString("utf8");
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                text: t,
-                json: () => JSON.parse(t),
-              });
-            });
-            res.on("error", reject);
-          },
-        );
-        req.on("error", reject);
-        req.end(o.body);
-      });
-    },
+  return {
+    ...r,
     async journal() {
       const t = await readFile(journal, "utf8").catch(() => "");
       return t
@@ -144,20 +77,13 @@ async function start(databaseUrl: string | undefined): Promise<Setup> {
       return JSON.parse(await readFile(fakeDb, "utf8"));
     },
     async close() {
-      await fastify.close();
-      agent.destroy();
-      await stopTrading(started);
-      await demo.close();
-      await started.close(); // the ledger signs a last checkpoint on close: drop the schema after
-      if (schema) {
-        const s = await openStore({ url: databaseUrl, dataDir, schema });
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(s.db);
-        await s.close();
+      try {
+        await r.close();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
-  return r;
 }
 
 const json = (o: unknown) => JSON.stringify(o);
