@@ -38,6 +38,23 @@ function find(report: Record<string, RollRow>, test: (r: RollRow) => boolean): [
   return hit;
 }
 
+/** The status line `d` answers `GET <target>` with, over a raw socket (fetch would normalise it). */
+function statusOf(d: DemoDashboard, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(d.port, "127.0.0.1", () => {
+      s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    });
+    let text = "";
+    s.setEncoding("utf8");
+    s.on("data", (c: string) => {
+      text += c;
+    });
+    s.on("end", () => resolve(text.split("\r\n")[0] ?? ""));
+    s.on("error", reject);
+    s.setTimeout(5000, () => s.destroy(new Error(`no answer to ${target}`)));
+  });
+}
+
 describe("demo dashboard", () => {
   let d: DemoDashboard;
   before(async () => {
@@ -284,40 +301,13 @@ describe("demo dashboard", () => {
     assert.equal(exact.status, 200);
     assert.equal((await rolls(d))[code]?.status, "Passive");
   });
-});
-
-describe("demo dashboard, malformed request targets", () => {
-  let d: DemoDashboard;
-  before(async () => {
-    d = await startDemoDashboard({ port: 0 });
-  });
-  after(async () => {
-    await d.close();
-  });
-
-  /** The status line the server answers `GET <target>` with, over a raw socket (fetch would normalise it). */
-  function statusOf(target: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const s = connect(d.port, "127.0.0.1", () => {
-        s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-      });
-      let text = "";
-      s.setEncoding("utf8");
-      s.on("data", (c: string) => {
-        text += c;
-      });
-      s.on("end", () => resolve(text.split("\r\n")[0] ?? ""));
-      s.on("error", reject);
-      s.setTimeout(5000, () => s.destroy(new Error(`no answer to ${target}`)));
-    });
-  }
 
   it("answers 400 to targets that are not a plain path, and keeps serving", async () => {
     // Each of these made WHATWG URL parsing throw inside the request handler, which ended the
     // process (and, under `rampart start`, the gateway with it).
     for (const target of ["//", "//[", "//@", "/\\x", "http://a:99999/"])
-      assert.equal(await statusOf(target), "HTTP/1.1 400 Bad Request", target);
-    assert.equal(await statusOf("/rolls"), "HTTP/1.1 200 OK");
+      assert.equal(await statusOf(d, target), "HTTP/1.1 400 Bad Request", target);
+    assert.equal(await statusOf(d, "/rolls"), "HTTP/1.1 200 OK");
   });
 });
 

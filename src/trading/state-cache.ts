@@ -11,7 +11,7 @@
 // from the future, make the next genuine halt look old.
 import type { Clock, Logger } from "../kernel/index.js";
 import type { TradingStore } from "./ports.js";
-import { effectiveState, loosens, normaliseScope } from "./scope.js";
+import { effectiveState, loosens, moreRestrictive, normaliseScope } from "./scope.js";
 import type { ScopeState, TradingScope, TradingState } from "./types.js";
 
 export const STATE_CHANNEL = "trading:state";
@@ -90,7 +90,13 @@ export class TradingStateCache {
     const cur = this.states.get(s.scope);
     if (cur && cur.version >= s.version) return;
     this.states.set(s.scope, s);
-    this.notify(s);
+    for (const l of this.listeners) {
+      try {
+        l(s);
+      } catch (e) {
+        this.deps.logger.warn({ err: e }, "trading state listener failed");
+      }
+    }
   }
 
   /**
@@ -101,16 +107,6 @@ export class TradingStateCache {
   private settle(scope: TradingScope | undefined, at: number): void {
     for (const [k, p] of this.provisional)
       if ((scope === undefined || k === scope) && p.seq <= at) this.provisional.delete(k);
-  }
-
-  private notify(s: ScopeState): void {
-    for (const l of this.listeners) {
-      try {
-        l(s);
-      } catch (e) {
-        this.deps.logger.warn({ err: e }, "trading state listener failed");
-      }
-    }
   }
 
   /** Records a change made by this instance and tells the others. */
@@ -164,11 +160,10 @@ export class TradingStateCache {
     // scope already looks restricted: a database read begun before it cannot then clear it. Only
     // what the database holds is trusted, so whatever the message says, the scope is read.
     if (state !== "ACTIVE" && (this.provisional.size < MAX_PROVISIONAL || this.provisional.has(scope))) {
-      const before = this.provisional.get(scope)?.state.state;
       this.provisional.set(scope, {
         state: {
           scope,
-          state: before === undefined || loosens(before, state) ? state : before,
+          state: moreRestrictive(this.provisional.get(scope)?.state.state ?? state, state),
           reason: "announced by another instance; not yet read from the database",
           changedBy: "system:trading-state-channel",
           changedAt: this.deps.clock.now(),
