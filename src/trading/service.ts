@@ -344,6 +344,7 @@ export class TradingService {
     const event =
       target === "HALTED" ? "trading.halt" : target === "REDUCING" ? "trading.reduce" : "trading.resume";
     for (let attempt = 0; attempt < 5; attempt++) {
+      const readFrom = this.deps.cache.mark();
       const cur = await this.deps.store.getState(scope);
       const before: TradingState = cur?.state ?? "ACTIVE";
       const details = { scope, before, after: target, reason, via: actor.via, ...extra };
@@ -356,8 +357,7 @@ export class TradingService {
         changedAt: this.deps.clock.now(),
       });
       if (!next) continue; // another instance changed this scope first: re-read and retry
-      await this.deps.cache.announce(next).catch((e: unknown) => {
-        this.deps.cache.apply(next);
+      await this.deps.cache.announce(next, readFrom).catch((e: unknown) => {
         this.deps.logger.error(
           { err: e },
           "trading state change not published; other instances catch up on refresh",

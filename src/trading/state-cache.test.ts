@@ -22,6 +22,7 @@ async function harness() {
   const pending: { scope: string; answer: (r: ScopeState | undefined) => void; fail: (e: Error) => void }[] =
     [];
   let handler: ((m: string) => void) | undefined;
+  const sent: string[] = [];
   const store = {
     loadStates: async () => [],
     getState: (scope: string) =>
@@ -30,7 +31,9 @@ async function harness() {
   const cache = new TradingStateCache({
     store,
     pubsub: {
-      publish: async () => {},
+      publish: async (_channel, m) => {
+        sent.push(m);
+      },
       subscribe: async (channel, h) => {
         assert.equal(channel, STATE_CHANNEL);
         handler = h;
@@ -47,6 +50,10 @@ async function harness() {
     cache,
     pending,
     publish: (m: unknown) => handler?.(JSON.stringify(m)),
+    /** What the cache published, delivered back to it as the channel would. */
+    echo() {
+      for (const m of sent.splice(0)) handler?.(m);
+    },
     /** Answers the oldest outstanding read. */
     async answer(r: ScopeState | undefined) {
       const p = pending.shift();
@@ -123,4 +130,50 @@ test("malformed messages and made-up scopes are ignored without a database read"
   assert.equal(shown?.state, "REDUCING");
   assert.match(shown?.reason ?? "", /not yet read from the database/);
   assert.ok(Number.isFinite(shown?.changedAt));
+});
+
+test("this instance's own messages, coming back on the channel, are neither re-read nor enforced", async () => {
+  const h = await harness();
+  await h.cache.announce(row("global", "HALTED", 1), h.cache.mark());
+  await h.cache.announce(row("global", "ACTIVE", 2), h.cache.mark());
+  h.echo(); // the halt's message arrives after the resume
+  assert.equal(h.state("global"), "ACTIVE");
+  assert.equal(h.pending.length, 0, "no database read for its own change");
+  // Another instance's message with the same content is a hint like any other.
+  h.publish(row("global", "HALTED", 1));
+  assert.equal(h.state("global"), "HALTED");
+  assert.equal(h.pending.length, 1);
+});
+
+test("a change this instance commits settles the messages that arrived before it read the row", async () => {
+  const h = await harness();
+  h.publish(row("strategy:carry", "HALTED", 4)); // another instance's halt; its read is outstanding
+  const readFrom = h.cache.mark(); // this instance's resume reads the row (v4) and commits v5
+  h.publish(row("instrument:SOFR", "HALTED", 1)); // another scope: not settled by that change
+  h.publish(row("strategy:carry", "REDUCING", 6)); // arrives after the read began: may be newer
+  await h.cache.announce(row("strategy:carry", "ACTIVE", 5), readFrom);
+  // A message that arrived after the read stays provisional (held as the tighter of the scope's
+  // unconfirmed messages) until its own read; the other scope is untouched.
+  assert.equal(h.state("strategy:carry"), "HALTED", "a message that arrived after the read stays");
+  assert.equal(h.state("instrument:SOFR"), "HALTED");
+  assert.deepEqual(
+    h.pending.map((p) => p.scope),
+    ["strategy:carry", "instrument:SOFR"],
+  );
+  await h.answer(row("strategy:carry", "ACTIVE", 5));
+  assert.equal(h.state("strategy:carry"), "HALTED", "a read begun before it does not clear it");
+  await h.answer(row("instrument:SOFR", "HALTED", 1));
+  await h.answer(row("strategy:carry", "REDUCING", 6));
+  assert.equal(h.state("strategy:carry"), "REDUCING");
+  // Without the later message, the committed resume is enforced at once.
+  const g = await harness();
+  g.publish(row("strategy:carry", "HALTED", 4));
+  const from = g.cache.mark();
+  await g.cache.announce(row("strategy:carry", "ACTIVE", 5), from);
+  assert.equal(g.state("strategy:carry"), "ACTIVE");
+  // A change that passes no mark settles nothing.
+  const k = await harness();
+  k.publish(row("strategy:carry", "HALTED", 4));
+  await k.cache.announce(row("strategy:carry", "ACTIVE", 5));
+  assert.equal(k.state("strategy:carry"), "HALTED");
 });

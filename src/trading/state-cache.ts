@@ -9,6 +9,11 @@
 // instance's own changes carry versions into the trusted state, where a late or repeated row never
 // rolls a newer state back. So a forged message can neither lift a halt nor, claiming a version
 // from the future, make the next genuine halt look old.
+//
+// This instance's own messages come back on the channel too. They carry its origin tag and are
+// skipped: the change is already applied. (A forger who copies the tag only stops its own message
+// from being seen here, which is what a hint that the database does not back deserves anyway.)
+import { uuid } from "../crypto/index.js";
 import type { Clock, Logger } from "../kernel/index.js";
 import type { TradingStore } from "./ports.js";
 import { effectiveState, loosens, moreRestrictive, normaliseScope } from "./scope.js";
@@ -36,6 +41,8 @@ export class TradingStateCache {
   private timer: ReturnType<typeof setInterval> | undefined;
   private started: Promise<void> | undefined;
   private loaded = false;
+  /** Tags this instance's messages, so it does not take its own announcements for another's. */
+  private readonly origin = uuid();
 
   constructor(
     private readonly deps: {
@@ -109,10 +116,24 @@ export class TradingStateCache {
       if ((scope === undefined || k === scope) && p.seq <= at) this.provisional.delete(k);
   }
 
-  /** Records a change made by this instance and tells the others. */
-  async announce(s: ScopeState): Promise<void> {
+  /**
+   * Where the channel stands: pass it to `announce` for a change whose database read began after
+   * this call.
+   */
+  mark(): number {
+    return this.seq;
+  }
+
+  /**
+   * Records a change this instance committed, and tells the others. `readFrom` is `mark()` taken
+   * before the change read the scope's row: every message numbered up to it was published after its
+   * own commit, so before that read, and the committed change is newer. Their provisional states
+   * for the scope give way to it, as to any read begun after them.
+   */
+  async announce(s: ScopeState, readFrom?: number): Promise<void> {
     this.apply(s);
-    await this.deps.pubsub.publish(STATE_CHANNEL, JSON.stringify(s));
+    if (readFrom !== undefined) this.settle(s.scope, readFrom);
+    await this.deps.pubsub.publish(STATE_CHANNEL, JSON.stringify({ ...s, origin: this.origin }));
   }
 
   onChange(l: StateListener): () => void {
@@ -144,12 +165,13 @@ export class TradingStateCache {
   }
 
   private onMessage(m: string): void {
-    let s: Partial<ScopeState> | null;
+    let s: (Partial<ScopeState> & { origin?: unknown }) | null;
     try {
-      s = JSON.parse(m) as Partial<ScopeState> | null;
+      s = JSON.parse(m) as (Partial<ScopeState> & { origin?: unknown }) | null;
     } catch {
       s = null;
     }
+    if (s?.origin === this.origin) return; // this instance's own change, already applied
     const state = s?.state;
     const scope = typeof s?.scope === "string" ? validScope(s.scope) : undefined;
     if (scope === undefined || (state !== "ACTIVE" && state !== "REDUCING" && state !== "HALTED")) {
