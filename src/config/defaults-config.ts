@@ -96,6 +96,14 @@ export function defaultConfig(): Record<string, unknown> {
         escalation_threshold: 3,
         containment_actions: ["isolate_user_session"],
       },
+      // The periodic ledger verification keeps ending without a verdict (the database could not be
+      // read). Not evidence of a breach, so no containment; but nobody is checking the ledger.
+      integrity_unverified: {
+        severity: "high",
+        auto_response: ["alert_security_team"],
+        escalation_threshold: 3,
+        containment_actions: [],
+      },
     },
     detection: {
       rules: [],

@@ -133,6 +133,22 @@ describe("built-in rules", () => {
     );
   });
 
+  test("verification runs without a verdict: three within four intervals raise integrity_unverified", () => {
+    const unverified = (at: number): StreamEvent =>
+      ev(at, { action: "audit.verify", outcome: "error", event_type: "system", details: {} });
+    const hour = 3_600_000; // the default verify_interval_s
+    const fired = (at: number[]) =>
+      run(engine(), at.map(unverified)).filter((d) => d.rule === "data.ledger_verification_unavailable");
+    assert.equal(fired([T0, T0 + hour]).length, 0, "two are not yet a pattern");
+    assert.equal(fired([T0, T0 + 5 * hour, T0 + 10 * hour]).length, 0, "spread out: not in one window");
+    const d = fired([T0, T0 + hour, T0 + 2 * hour]);
+    assert.equal(d.length, 1);
+    assert.equal(d[0]?.type, "integrity_unverified");
+    assert.equal(d[0]?.subject, "ledger");
+    // An outage is not a breach: the breach rule does not see these.
+    assert.equal(run(engine(), [unverified(T0)]).filter((x) => x.type === "data_breach").length, 0);
+  });
+
   test("three manual trades on a strategy in a day are suspicious trading", () => {
     const d = run(
       engine(),

@@ -189,6 +189,19 @@ export function builtinRules(s: DetectionSettings): RuleSpec[] {
         e.action === "audit.verify" && e.outcome === "failure" ? { subject: "ledger" } : undefined,
     },
     {
+      // Verification runs that ended without a verdict (outcome "error": the database could not be
+      // read), counted over four verification intervals: an outage is not a breach, but a ledger
+      // nobody can check for that long needs a person.
+      name: "data.ledger_verification_unavailable",
+      type: "integrity_unverified",
+      windowMs: Math.max(4 * s.verifyIntervalMs, HOUR),
+      threshold: t("integrity_unverified", 3),
+      mode: "sliding",
+      distinct: false,
+      select: (e) =>
+        e.action === "audit.verify" && e.outcome === "error" ? { subject: "ledger" } : undefined,
+    },
+    {
       name: "data.read_volume",
       type: "data_breach",
       windowMs: HOUR,

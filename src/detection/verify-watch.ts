@@ -1,7 +1,8 @@
 // Ledger verification as a detection input: verify the whole ledger (src/audit verifyLedger) and
 // record the outcome as an `audit.verify` event, so a failure reaches detection through the
 // stream like everything else (rule data.ledger_verification_failed: critical data_breach,
-// threshold 1) and is itself on the record.
+// threshold 1) and is itself on the record. A run the database outage stopped is an `error`, not a
+// failure; repeated ones raise integrity_unverified (rule data.ledger_verification_unavailable).
 import {
   type AuditRecorder,
   describeProblem,
