@@ -39,6 +39,9 @@ export class IpFilter {
   #timer: ReturnType<typeof setInterval> | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
   readonly #o: IpFilterOptions;
+  /** Reloads begun, and the number of the one whose rules are in force. */
+  #begun = 0;
+  #applied = 0;
 
   constructor(o: IpFilterOptions) {
     this.#o = o;
@@ -63,8 +66,16 @@ export class IpFilter {
     await this.#unsubscribe?.();
   }
 
+  /**
+   * Reads the stored entries. Reloads overlap (the timer, a change message, this instance's own
+   * change): one that began before the rules in force were read is older than them, and is dropped,
+   * so a slow periodic read can never put back a block that was just lifted, or lift a new one.
+   */
   async reload(): Promise<void> {
+    const n = ++this.#begun;
     const stored = await this.#o.store.list();
+    if (n < this.#applied) return;
+    this.#applied = n;
     this.#compiled = new CompiledIpRules(
       [...this.#o.configRules, ...stored],
       this.#o.clock.now(),

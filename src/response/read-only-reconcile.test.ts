@@ -72,3 +72,33 @@ test("a hold is released once its incident is closed in the store, by whoever cl
     await ephemeral.close();
   }
 });
+
+test("a read begun before this instance takes a hold is not cached over it", async () => {
+  const ephemeral = await openEphemeral({ clock: systemClock });
+  try {
+    // The first read's answer is held back until the hold has been taken.
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = {
+      ...ephemeral,
+      sAdd: ephemeral.sAdd.bind(ephemeral),
+      sMembers: async (key: string) => {
+        const members = await ephemeral.sMembers(key);
+        if (release) await gate;
+        return members;
+      },
+    } as unknown as typeof ephemeral;
+    const readOnly = new ReadOnlyMode(slow, () => 0); // a clock that never leaves the cache window
+    const early = readOnly.isReadOnly();
+    await readOnly.hold("inc-1");
+    const r = release;
+    release = undefined;
+    r?.();
+    assert.equal(await early, false, "the read began before the hold");
+    assert.equal(await readOnly.isReadOnly(), true, "and its answer was not cached");
+  } finally {
+    await ephemeral.close();
+  }
+});

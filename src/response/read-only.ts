@@ -11,6 +11,8 @@ export class ReadOnlyMode {
   readonly #kv: EphemeralStore;
   readonly #now: () => number;
   #cached: { value: boolean; at: number } | undefined;
+  /** Bumped by every change this instance makes: a read begun before one must not be cached. */
+  #generation = 0;
 
   constructor(ephemeral: EphemeralStore, now: () => number = Date.now) {
     this.#kv = ephemeral;
@@ -21,18 +23,21 @@ export class ReadOnlyMode {
   async isReadOnly(): Promise<boolean> {
     const now = this.#now();
     if (this.#cached && now - this.#cached.at < CACHE_MS) return this.#cached.value;
+    const gen = this.#generation;
     const value = (await this.#kv.sMembers(KEY)).length > 0;
-    this.#cached = { value, at: now };
+    if (gen === this.#generation) this.#cached = { value, at: now };
     return value;
   }
 
   async hold(incidentId: string): Promise<void> {
     await this.#kv.sAdd(KEY, incidentId);
+    this.#generation++;
     this.#cached = undefined;
   }
 
   async release(incidentId: string): Promise<void> {
     await this.#kv.sRem(KEY, incidentId);
+    this.#generation++;
     this.#cached = undefined;
   }
 

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { readLedgerPublicKey, verifyLedger } from "../../src/audit/index.js";
+import { until } from "../../src/kernel/testing.js";
 import { createLedgerRepository } from "../../src/store/index.js";
 import { createAndLogin, type LoggedIn, type Rampart, startRampart } from "./harness.js";
 
@@ -108,20 +109,16 @@ describe("two instances, one PostgreSQL and one Redis", {
     a.clock.advance(120_000);
   });
 
-  test("an IP block on one instance is enforced by the other within 100 ms", async () => {
+  // How fast (target 100 ms) is bench/network's figure; here, that it happens at all, both ways.
+  test("an IP block on one instance is enforced by the other, and so is its removal", async (t) => {
+    const health = async () => (await b.http("GET", "/_rampart/health")).status;
+    assert.equal(await health(), 200);
     await a.app.ipFilter.add("block", "127.0.0.1", { ttlMs: 30_000, reason: "test", actor: "test" });
     const started = Date.now();
-    let status = 0;
-    while (Date.now() - started < 1000) {
-      status = (await b.http("GET", "/_rampart/health")).status;
-      if (status === 403) break;
-    }
-    const ms = Date.now() - started;
-    assert.equal(status, 403);
-    assert.ok(ms < 100, `took ${ms} ms`);
+    await until(async () => (await health()) === 403, 5000, 1);
+    t.diagnostic(`block enforced on the other instance after ${Date.now() - started} ms`);
     await a.app.ipFilter.remove("block", "127.0.0.1", "test");
-    await new Promise((res) => setTimeout(res, 50));
-    assert.equal((await b.http("GET", "/_rampart/health")).status, 200);
+    await until(async () => (await health()) === 200, 5000, 1);
   });
 
   test("a revocation on one instance is enforced by the other at once", async () => {
