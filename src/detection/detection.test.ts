@@ -236,7 +236,8 @@ test("a snapshot restores exactly: the same stream gives the same detections wit
   assert.ok(whole.length > 0);
 });
 
-test("the live consumer sees an append within a second (200 ms poll)", async () => {
+// How soon (target 1 s) is bench/detection's live_delay figure; here, that it happens.
+test("the live consumer detects an append made after it started", async (t) => {
   const ts = await openTestStore({ url: undefined });
   try {
     const repo = createLedgerRepository(ts.store);
@@ -254,15 +255,15 @@ test("the live consumer sees an append within a second (200 ms poll)", async () 
     const t0 = Date.now();
     try {
       await ledger.record({ event_type: "system", action: "audit.verify", outcome: "failure", details: {} });
-      while (seen.length === 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+      await until(() => seen.length > 0, 10_000);
     } finally {
       // The consumer's poll timer would keep the file alive if a failure skipped this.
       await consumer.stop();
       await ledger.close();
     }
     assert.equal(seen.length, 1);
-    const delay = (seen[0]?.at ?? 0) - t0;
-    assert.ok(delay < 1000, `detected after ${delay} ms`);
+    assert.equal(seen[0]?.d.rule, "data.ledger_verification_failed");
+    t.diagnostic(`detected after ${(seen[0]?.at ?? 0) - t0} ms`);
   } finally {
     await ts.dispose();
   }

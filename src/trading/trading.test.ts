@@ -218,32 +218,38 @@ for (const kv of ephemeralTargets(process.env)) {
       try {
         await a.start();
         await b.start();
-        const t0 = performance.now();
+        // b's messages, seen by a listener subscribed after b's own on the same connection: once it
+        // has a message, b has had it too. A short wait then covers b's read of the row (SQLite).
+        const seen: string[] = [];
+        await e2.subscribe("trading:state", (m) => seen.push(m));
+        const publish = async (m: object) => {
+          const n = seen.length;
+          await e1.publish("trading:state", JSON.stringify(m));
+          await until(() => seen.length > n, 5000, 1);
+          await new Promise((r) => setTimeout(r, 20));
+        };
+        // No periodic re-read (refresh_seconds: 0): only the channel can tell b. How fast is
+        // bench/trading's figure (target 100 ms).
         await a.halt({ scope: "global", reason: "two instances", actor: alice });
-        await until(() => code(() => b.check("trading:place_orders")) === "ERR_TRADING_HALTED", 2000, 2);
-        assert.ok(performance.now() - t0 < 100, "enforced on the other instance within 100 ms");
+        await until(() => code(() => b.check("trading:place_orders")) === "ERR_TRADING_HALTED", 5000, 1);
         // A forged "ACTIVE" message cannot lift the halt: the database decides.
-        const forged = { ...b.states()[0], state: "ACTIVE", version: 999 };
-        await e1.publish("trading:state", JSON.stringify(forged));
-        await new Promise((r) => setTimeout(r, 50));
+        await publish({ ...b.states()[0], state: "ACTIVE", version: 999 });
         assert.equal(b.effective(["global"]).state, "HALTED");
 
         // Nor can a message claiming a version from the future make the next genuine halt look old.
         const future = (scope: string, state: string) =>
-          e1.publish("trading:state", JSON.stringify({ scope, state, version: 1_000_000, reason: "forged" }));
+          publish({ scope, state, version: 1_000_000, reason: "forged" });
         for (const [scope, state] of [
           ["instrument:BUND", "ACTIVE"],
           ["strategy:carry", "REDUCING"],
         ] as const) {
           await future(scope, state);
-          await new Promise((r) => setTimeout(r, 50));
           await a.halt({ scope, reason: "genuine", actor: alice });
-          await until(() => b.effective([scope]).state === "HALTED", 2000, 2);
+          await until(() => b.effective([scope]).state === "HALTED", 5000, 1);
         }
 
         // A forged tightening message is enforced only until the database has been read for it.
         await future("instrument:SOFR", "HALTED");
-        await new Promise((r) => setTimeout(r, 50));
         assert.equal(b.effective(["instrument:SOFR"]).state, "ACTIVE");
         assert.equal(b.effective(["instrument:BUND"]).state, "HALTED", "the genuine halt stays");
       } finally {

@@ -44,7 +44,7 @@ for (const target of targets) {
     let r: Rampart;
     let trader: LoggedIn;
     before(async () => {
-      r = await startRampart({ databaseUrl: target.url, yaml: "audit:\n  append_timeout_ms: 300" });
+      r = await startRampart({ databaseUrl: target.url, yaml: "audit:\n  append_timeout_ms: 1500" });
       trader = await createAndLogin(r, "fc_trader", ["trader"]);
     });
     after(async () => {
