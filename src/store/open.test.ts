@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { sql } from "kysely";
-import { exitOf } from "../kernel/testing.js";
+import { exitOf, until } from "../kernel/testing.js";
 import {
   databaseTargets,
   dialectOf,
@@ -317,17 +317,20 @@ else
         const gate = new Promise<void>((r) => {
           go = r;
         });
+        // Both must have read before either writes, or the later one would simply see the commit.
+        let ready = 0;
         const txn = () =>
           t.store.db
             .transaction()
             .setIsolationLevel("serializable")
             .execute(async (trx) => {
               await sql`select n from acct where id = 1`.execute(trx);
+              ready += 1;
               await gate;
               await sql`update acct set n = n + 1 where id = 1`.execute(trx);
             });
         const both = Promise.allSettled([txn(), txn()]);
-        await new Promise((r) => setTimeout(r, 50));
+        await until(() => ready === 2);
         go();
         const results = await both;
         const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

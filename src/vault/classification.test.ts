@@ -47,5 +47,7 @@ test("matching is linear: a long adversarial name classifies quickly", () => {
   const name = `${"a".repeat(200_000)}!`;
   const t = performance.now();
   assert.equal(classifier.classify(name).level, "internal");
-  assert.ok(performance.now() - t < 200);
+  // Linear is about a millisecond; backtracking over 200,000 characters would not finish at all. The
+  // bound only tells the two apart, with room for a loaded machine.
+  assert.ok(performance.now() - t < 2000);
 });

@@ -166,7 +166,9 @@ print(json.dumps({"elapsed": elapsed, "dropped": h.dropped, "sent": h.sent}))
     );
     assert.equal(r.code, 0, r.stderr);
     const o = JSON.parse(r.stdout.trim()) as { elapsed: number; dropped: number; sent: number };
-    assert.ok(o.elapsed < 1, `2000 log calls took ${o.elapsed}s`);
+    // A blocking handler would wait up to its 0.5 s timeout per batch: hundreds of seconds. The bound
+    // only tells the two apart, with room for a loaded machine.
+    assert.ok(o.elapsed < 5, `2000 log calls took ${o.elapsed}s`);
     assert.ok(o.dropped >= 1990, `dropped ${o.dropped}`);
     assert.equal(o.sent, 0);
   });

@@ -42,12 +42,34 @@ function rsyslogd(): string | undefined {
 const RSYSLOGD = rsyslogd();
 const SKIP = RSYSLOGD ? false : "rsyslogd is not installed (apt-get install -y rsyslog)";
 
+/**
+ * A port for rsyslogd to listen on. It is chosen below the kernel's ephemeral range, so that
+ * between our probe closing it and rsyslogd binding it (or while rsyslogd is stopped) no outgoing
+ * connection can be given it as its local port; a random one, checked to be free, so concurrent
+ * test files do not pick the same.
+ */
 async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  let low = 32768;
+  try {
+    const range = (await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8")).trim().split(/\s+/);
+    const first = Number(range[0]);
+    if (Number.isInteger(first) && first > 0) low = first;
+  } catch {
+    // Not Linux: assume the usual range.
+  }
+  const floor = Math.min(20_000, Math.max(1024, low - 1000));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    const s = createNetServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  }
+  throw new Error(`no free port found in ${floor}..${low - 1}`);
 }
 
 interface Line {
