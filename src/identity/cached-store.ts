@@ -29,6 +29,11 @@ export class CachedIdentityStore implements IdentityStore {
   readonly #sessions = new Map<string, Entry<Session>>();
   readonly #users = new Map<string, Entry<User>>();
   #unsubscribe: (() => Promise<void>) | undefined;
+  /**
+   * Bumped by every invalidation. A read that was in flight when one arrived may have seen the row
+   * before that change (a session not yet revoked): it is answered, but not cached.
+   */
+  #generation = 0;
 
   constructor(inner: IdentityStore, opts: { bus: InvalidationBus; now: () => number; ttlMs?: number }) {
     this.#inner = inner;
@@ -48,6 +53,7 @@ export class CachedIdentityStore implements IdentityStore {
   }
 
   #drop(message: string): void {
+    this.#generation++;
     const [kind, id] = message.split(":", 2) as [string, string];
     if (kind === "user" || kind === "user-sessions") {
       this.#users.delete(id);
@@ -82,16 +88,18 @@ export class CachedIdentityStore implements IdentityStore {
   async findSessionByTokenHash(tokenHash: string): Promise<Session | null> {
     const hit = this.#fresh(this.#sessions, tokenHash);
     if (hit) return hit;
+    const gen = this.#generation;
     const s = await this.#inner.findSessionByTokenHash(tokenHash);
-    if (s && s.revokedAt === null) this.#put(this.#sessions, tokenHash, s);
+    if (s && s.revokedAt === null && gen === this.#generation) this.#put(this.#sessions, tokenHash, s);
     return s;
   }
 
   async findUserById(id: UserId): Promise<User | null> {
     const hit = this.#fresh(this.#users, id);
     if (hit) return hit;
+    const gen = this.#generation;
     const u = await this.#inner.findUserById(id);
-    if (u) this.#put(this.#users, id, u);
+    if (u && gen === this.#generation) this.#put(this.#users, id, u);
     return u;
   }
 
