@@ -43,6 +43,9 @@ function keyType(alg: TokenAlgorithm): "ed25519" | "rsa-2048" {
 export class SigningKeySet {
   #keys = new Map<string, LoadedKey>();
   #current: LoadedKey | null = null;
+  /** Loads begun, and the number of the one in force: an older load never replaces a newer one. */
+  #begun = 0;
+  #applied = 0;
 
   constructor(
     private readonly store: TokenStore,
@@ -51,7 +54,12 @@ export class SigningKeySet {
 
   /** Reads every key from the store (decrypting the private halves of keys still in use). */
   async load(): Promise<void> {
+    const n = ++this.#begun;
     const rows = await this.store.listSigningKeys();
+    // Loads overlap (a rotation message, an unknown kid, this instance's own rotation). One begun
+    // before the keys in force were read is older than them: it could put back a key since retired.
+    if (n < this.#applied) return;
+    this.#applied = n;
     const next = new Map<string, LoadedKey>();
     let current: LoadedKey | null = null;
     for (const row of rows) {
