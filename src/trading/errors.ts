@@ -46,6 +46,14 @@ export function approvalNotUsable(status: string): RampartError {
   });
 }
 
+export function resumeRequired(scope: TradingScope): RampartError {
+  return new RampartError(
+    "ERR_TRADING_RESUME_REQUIRED",
+    `${scope} is halted: leaving a halt, even for reduce-only, needs a resume approved by a second person`,
+    { status: 409 },
+  );
+}
+
 export function adapterNotConfigured(what: string): RampartError {
   return new RampartError("ERR_TRADING_ADAPTER_NOT_CONFIGURED", `${what} is not configured`, { status: 409 });
 }

@@ -57,46 +57,47 @@ export function watchLedgerHealth(
     },
   };
 
-  const check = (): Promise<void> => {
-    checking ??= (async () => {
+  const run = async (): Promise<void> => {
+    if (since === null) return;
+    if (!fired && opts.clock.now() - since < opts.afterMs) {
       try {
-        if (since === null) return;
-        if (!fired && opts.clock.now() - since < opts.afterMs) {
-          try {
-            await inner.record({
-              event_type: "system",
-              action: "audit.probe",
-              outcome: "success",
-              details: { failing_since: new Date(since).toISOString() },
-            });
-            ok();
-            return;
-          } catch {
-            // still failing
-          }
-        }
-        if (since !== null && !fired && opts.clock.now() - since >= opts.afterMs) {
-          fired = true;
-          const info = { since, failingForMs: opts.clock.now() - since };
-          opts.logger.error(
-            { failing_for_ms: info.failingForMs },
-            "audit ledger unavailable: fail-safe engaged",
-          );
-          try {
-            await onUnavailable(info);
-          } catch (e) {
-            opts.logger.error({ err: e }, "ledger fail-safe action failed");
-          }
-        } else if (fired) {
-          // Keep probing so recovery is noticed; the fail-safe does not fire again until then.
-          await inner
-            .record({ event_type: "system", action: "audit.probe", outcome: "success", details: {} })
-            .then(ok, () => {});
-        }
-      } finally {
-        checking = undefined;
+        await inner.record({
+          event_type: "system",
+          action: "audit.probe",
+          outcome: "success",
+          details: { failing_since: new Date(since).toISOString() },
+        });
+        ok();
+        return;
+      } catch {
+        // still failing
       }
-    })();
+    }
+    if (since !== null && !fired && opts.clock.now() - since >= opts.afterMs) {
+      fired = true;
+      const info = { since, failingForMs: opts.clock.now() - since };
+      opts.logger.error({ failing_for_ms: info.failingForMs }, "audit ledger unavailable: fail-safe engaged");
+      try {
+        await onUnavailable(info);
+      } catch (e) {
+        // Not done: the next tick tries again rather than leaving trading unprotected.
+        fired = false;
+        opts.logger.error({ err: e }, "ledger fail-safe action failed; retrying");
+      }
+    } else if (fired) {
+      // Keep probing so recovery is noticed; the fail-safe does not fire again until then.
+      await inner
+        .record({ event_type: "system", action: "audit.probe", outcome: "success", details: {} })
+        .then(ok, () => {});
+    }
+  };
+  // The reset runs in .finally, always after `checking` is assigned: a run that ends without
+  // awaiting (nothing failing) would otherwise reset it first and leave a settled promise behind,
+  // so that no check ever ran again, the fail-safe included.
+  const check = (): Promise<void> => {
+    checking ??= run().finally(() => {
+      checking = undefined;
+    });
     return checking;
   };
 

@@ -12,6 +12,7 @@ import {
   adapterNotConfigured,
   approvalNotFound,
   approvalNotUsable,
+  resumeRequired,
   selfApproval,
   tradingHalted,
   tradingStateUnknown,
@@ -44,6 +45,8 @@ export interface TradingServiceDeps {
   newId: () => string;
   /** Monotonic milliseconds for durations (drills). */
   timer: () => number;
+  /** How often a restriction the database could not take is tried again (ms; default 1000). */
+  storeRetryMs?: number | undefined;
 }
 
 export interface StateChange {
@@ -56,6 +59,19 @@ export interface StateChange {
   actions: TradingAction[];
   /** Monotonic time when this instance enforced the new state (drills). */
   enforcedAt: number;
+  /**
+   * False when the database could not take a halt or reduce: it is enforced by this instance and its
+   * adapter anyway, announced to the others, and stored (and recorded) once the database answers.
+   */
+  stored: boolean;
+}
+
+/** A halt or reduce enforced while the database could not take it. */
+interface Unstored {
+  target: "HALTED" | "REDUCING";
+  reason: string;
+  actor: TradingActor;
+  since: number;
 }
 
 export interface GateRequest {
@@ -84,6 +100,9 @@ function verbFor(scope: TradingScope, state: TradingState): TradingVerb {
 }
 
 export class TradingService {
+  private readonly unstored = new Map<TradingScope, Unstored>();
+  private retryTimer: ReturnType<typeof setInterval> | undefined;
+
   constructor(private readonly deps: TradingServiceDeps) {}
 
   start(): Promise<void> {
@@ -91,6 +110,8 @@ export class TradingService {
   }
 
   async stop(): Promise<void> {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     await this.deps.cache.stop();
     await this.deps.adapter?.close().catch(() => {});
     await this.deps.broker?.close().catch(() => {});
@@ -340,6 +361,30 @@ export class TradingService {
     reason: string,
     actor: TradingActor,
     extra: Record<string, unknown>,
+    opts: { actuate?: boolean } = {},
+  ): Promise<StateChange> {
+    // A restriction still waiting for the database goes in first: nothing may overtake it.
+    if (this.unstored.has(scope) && !(await this.storeUnstored(scope)) && target === "ACTIVE")
+      throw new RampartError("ERR_STORE_UNAVAILABLE", "the trading state cannot be stored; try again", {
+        status: 503,
+      });
+    try {
+      return await this.writeState(scope, target, reason, actor, extra, opts.actuate !== false);
+    } catch (e) {
+      // A halt or reduce never waits for the database: enforce it here and through the adapter now,
+      // and store it when the database answers. (Conflicts and refusals are answers, not outages.)
+      if (target === "ACTIVE" || (e instanceof RampartError && e.code.startsWith("ERR_TRADING_"))) throw e;
+      return this.enforceUnstored(scope, target, reason, actor, e);
+    }
+  }
+
+  private async writeState(
+    scope: TradingScope,
+    target: TradingState,
+    reason: string,
+    actor: TradingActor,
+    extra: Record<string, unknown>,
+    withAdapter: boolean,
   ): Promise<StateChange> {
     const event =
       target === "HALTED" ? "trading.halt" : target === "REDUCING" ? "trading.reduce" : "trading.resume";
@@ -347,6 +392,8 @@ export class TradingService {
       const readFrom = this.deps.cache.mark();
       const cur = await this.deps.store.getState(scope);
       const before: TradingState = cur?.state ?? "ACTIVE";
+      // Out of a halt only through a four-eyes resume: reduce-only is a loosening too.
+      if (target === "REDUCING" && before === "HALTED") throw resumeRequired(scope);
       const details = { scope, before, after: target, reason, via: actor.via, ...extra };
       // Loosening is fail-closed: no ledger record, no resume.
       if (loosens(before, target)) await this.record(actor, event, scope, details);
@@ -356,7 +403,21 @@ export class TradingService {
         changedBy: actor.id,
         changedAt: this.deps.clock.now(),
       });
-      if (!next) continue; // another instance changed this scope first: re-read and retry
+      if (!next) {
+        // Another writer changed the scope first. A tightening re-reads and tries again; a resume
+        // does not: it was approved against the state it read, and must not lift a newer halt.
+        if (loosens(before, target)) {
+          await this.record(actor, event, scope, { ...details, error: "conflict" }, "failure").catch(
+            () => {},
+          );
+          throw new RampartError(
+            "ERR_TRADING_CONFLICT",
+            "the trading state changed while the resume was applied; propose it again",
+            { status: 409 },
+          );
+        }
+        continue;
+      }
       await this.deps.cache.announce(next, readFrom).catch((e: unknown) => {
         this.deps.logger.error(
           { err: e },
@@ -377,17 +438,132 @@ export class TradingService {
           },
         );
       }
-      const actions: TradingAction[] = [];
-      if (this.deps.adapter) {
-        const verb = verbFor(scope, target);
-        if (this.deps.adapter.supports(verb))
-          actions.push(await actuate(this.deps, this.deps.adapter, { verb, scope, reason, actor }));
-      }
-      return { scope, before, after: target, version: next.version, audited, actions, enforcedAt };
+      const actions = withAdapter ? await this.actuateState(scope, target, reason, actor) : [];
+      return {
+        scope,
+        before,
+        after: target,
+        version: next.version,
+        audited,
+        actions,
+        enforcedAt,
+        stored: true,
+      };
     }
     throw new RampartError("ERR_TRADING_CONFLICT", "the trading state kept changing; try again", {
       status: 409,
     });
+  }
+
+  private async actuateState(
+    scope: TradingScope,
+    target: TradingState,
+    reason: string,
+    actor: TradingActor,
+  ): Promise<TradingAction[]> {
+    const verb = verbFor(scope, target);
+    if (!this.deps.adapter?.supports(verb)) return [];
+    return [await actuate(this.deps, this.deps.adapter, { verb, scope, reason, actor })];
+  }
+
+  /** The database did not take a halt or reduce: enforce it anyway, and keep trying to store it. */
+  private async enforceUnstored(
+    scope: TradingScope,
+    target: "HALTED" | "REDUCING",
+    reason: string,
+    actor: TradingActor,
+    cause: unknown,
+  ): Promise<StateChange> {
+    const known = this.deps.cache.get(scope);
+    const before: TradingState = known?.state ?? "ACTIVE";
+    const now = this.deps.clock.now();
+    const held: ScopeState = {
+      scope,
+      state: target,
+      reason,
+      changedBy: actor.id,
+      changedAt: now,
+      version: known?.version ?? 0,
+    };
+    this.deps.cache.holdLocal(held);
+    const enforcedAt = this.deps.timer();
+    const prev = this.unstored.get(scope);
+    if (!prev || !loosens(prev.target, target))
+      this.unstored.set(scope, { target, reason, actor, since: now });
+    this.retryTimer ??= setInterval(() => void this.storeAllUnstored(), this.deps.storeRetryMs ?? 1000);
+    this.retryTimer.unref?.();
+    this.deps.logger.error(
+      { err: cause, scope, state: target },
+      "trading state change enforced here and through the adapter, but not stored; retrying",
+    );
+    await this.deps.cache
+      .hint(held)
+      .catch((e: unknown) => this.deps.logger.error({ err: e }, "trading state change not published"));
+    const audited = await this.record(actor, target === "HALTED" ? "trading.halt" : "trading.reduce", scope, {
+      scope,
+      before,
+      after: target,
+      reason,
+      via: actor.via,
+      stored: false,
+    }).then(
+      () => true,
+      () => false,
+    );
+    const actions = await this.actuateState(scope, target, reason, actor);
+    return {
+      scope,
+      before,
+      after: target,
+      version: held.version,
+      audited,
+      actions,
+      enforcedAt,
+      stored: false,
+    };
+  }
+
+  /** Stores a held restriction; true once it is stored (or nothing was held). */
+  private async storeUnstored(scope: TradingScope): Promise<boolean> {
+    const u = this.unstored.get(scope);
+    if (!u) return true;
+    try {
+      await this.writeState(
+        scope,
+        u.target,
+        u.reason,
+        u.actor,
+        { enforced_since: new Date(u.since).toISOString() },
+        false,
+      );
+    } catch (e) {
+      // Resume-required means the database already holds a halt: nothing tighter to store.
+      if (!(e instanceof RampartError && e.code === "ERR_TRADING_RESUME_REQUIRED")) return false;
+    }
+    if (this.unstored.get(scope) === u) this.unstored.delete(scope);
+    this.deps.cache.releaseLocal(scope);
+    if (this.unstored.size === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    return true;
+  }
+
+  private storing: Promise<void> | undefined;
+
+  /** One pass over the held restrictions (the retry timer; tests call it through `retryUnstored`). */
+  private storeAllUnstored(): Promise<void> {
+    this.storing ??= (async () => {
+      for (const scope of [...this.unstored.keys()]) await this.storeUnstored(scope);
+    })().finally(() => {
+      this.storing = undefined;
+    });
+    return this.storing;
+  }
+
+  /** Tries now to store the restrictions enforced while the database was down. */
+  retryUnstored(): Promise<void> {
+    return this.storeAllUnstored();
   }
 
   private async record(

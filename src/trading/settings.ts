@@ -64,6 +64,8 @@ export interface CreateTradingOptions {
   /** Replaces the local four-eyes store (the approvals module, when wired). */
   approvals?: ResumeApprovals;
   timer?: () => number;
+  /** How often a halt the database could not take is tried again (ms; default 1000). */
+  storeRetryMs?: number;
 }
 
 export function createAdapter(o: CreateTradingOptions, newId: () => string): TradingAdapter | undefined {
@@ -126,6 +128,7 @@ export function createTradingService(o: CreateTradingOptions): TradingService {
         : undefined,
     newId,
     timer: o.timer ?? (() => performance.now()),
+    storeRetryMs: o.storeRetryMs,
   });
 }
 

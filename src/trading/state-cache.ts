@@ -34,6 +34,11 @@ export class TradingStateCache {
   /** Tightening messages the database has not yet been read for, by scope; numbered on arrival. */
   private readonly provisional = new Map<TradingScope, { state: ScopeState; seq: number }>();
   private seq = 0;
+  /**
+   * Restrictions this instance decided but could not store (the database was down): enforced here
+   * until the service stores them. No read clears them: the database does not have them yet.
+   */
+  private readonly local = new Map<TradingScope, ScopeState>();
   /** Scopes with a database read in flight; true when another message asked for one meanwhile. */
   private readonly reading = new Map<TradingScope, boolean>();
   private readonly listeners = new Set<StateListener>();
@@ -141,21 +146,37 @@ export class TradingStateCache {
     return () => this.listeners.delete(l);
   }
 
-  /** The scope's state as enforced: the trusted one, or a tighter provisional one. */
+  /** Enforces a restriction the database could not take, until `releaseLocal`. */
+  holdLocal(s: ScopeState): void {
+    const cur = this.local.get(s.scope);
+    this.local.set(s.scope, cur && loosens(cur.state, s.state) ? cur : s);
+  }
+
+  /** The held restriction has been stored (or given up): the trusted state decides again. */
+  releaseLocal(scope: TradingScope): void {
+    this.local.delete(scope);
+  }
+
+  /** Tells the other instances of a restriction as a hint (they enforce it until they read). */
+  async hint(s: ScopeState): Promise<void> {
+    await this.deps.pubsub.publish(STATE_CHANNEL, JSON.stringify({ ...s, origin: this.origin }));
+  }
+
+  /** The scope's state as enforced: the trusted one, or a tighter provisional or local one. */
   get(scope: TradingScope): ScopeState | undefined {
-    const trusted = this.states.get(scope);
-    const p = this.provisional.get(scope)?.state;
-    if (!p || (trusted && !loosens(p.state, trusted.state))) return trusted;
-    return p;
+    let out = this.states.get(scope);
+    for (const c of [this.provisional.get(scope)?.state, this.local.get(scope)])
+      if (c && (!out || loosens(c.state, out.state))) out = c;
+    return out;
   }
 
   all(): ScopeState[] {
-    const scopes = new Set([...this.states.keys(), ...this.provisional.keys()]);
+    const scopes = new Set([...this.states.keys(), ...this.provisional.keys(), ...this.local.keys()]);
     return [...scopes].map((s) => this.get(s) as ScopeState).sort((a, b) => a.scope.localeCompare(b.scope));
   }
 
   effective(scopes: readonly TradingScope[]): { state: TradingState; scope: TradingScope } {
-    if (this.provisional.size === 0) return effectiveState(this.states, scopes);
+    if (this.provisional.size === 0 && this.local.size === 0) return effectiveState(this.states, scopes);
     const enforced = new Map<TradingScope, ScopeState>();
     for (const s of scopes) {
       const st = this.get(s);

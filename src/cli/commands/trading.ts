@@ -32,6 +32,10 @@ function renderChange(c: StateChange): string {
   const lines = [
     `${c.scope}: ${c.before} -> ${c.after}${c.audited ? "" : " (NOT recorded in the ledger: see the log)"}`,
   ];
+  if (!c.stored)
+    lines.push(
+      "  NOT stored: the database did not answer. The adapter was told, but Rampart's gateway will not enforce it until it is stored: run this again once the database is back",
+    );
   if (c.actions.length === 0)
     lines.push("  no control adapter configured (trading.adapter: none): Rampart's gateway enforces it");
   for (const a of c.actions) lines.push(renderAction(a));
@@ -101,6 +105,7 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
       );
       ctx.out(renderChange(c));
       failedIfAny(c.actions);
+      if (!c.stored) ctx.setExitCode(1);
     });
 
   trading
@@ -115,6 +120,7 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
       );
       ctx.out(renderChange(c));
       failedIfAny(c.actions);
+      if (!c.stored) ctx.setExitCode(1);
     });
 
   trading
