@@ -132,7 +132,9 @@ export class TradingService {
 
   /**
    * The gateway's check for a route's action: `trading:*` actions are refused (423) while the
-   * effective state is HALTED, and while REDUCING unless the route reduces risk.
+   * effective state is HALTED, and while REDUCING unless the route reduces risk. A request whose
+   * instrument cannot be told (none given, or not a well-formed code) may be about any instrument:
+   * it is held to the most restrictive instrument state there is.
    */
   check(action: string, req: GateRequest = {}): void {
     if (!action.startsWith("trading:")) return;
@@ -140,6 +142,7 @@ export class TradingService {
     const scopes: TradingScope[] = ["global"];
     if (req.instrument !== undefined && INSTRUMENT.test(req.instrument))
       scopes.push(`instrument:${req.instrument}`);
+    else scopes.push(...this.deps.cache.scopes("instrument:"));
     const eff = this.deps.cache.effective(scopes);
     if (eff.state === "HALTED" || (eff.state === "REDUCING" && req.reducesRisk !== true))
       throw tradingHalted(eff.scope, eff.state, action);

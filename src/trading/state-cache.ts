@@ -170,6 +170,14 @@ export class TradingStateCache {
     return out;
   }
 
+  /** Every scope with a state (trusted, provisional or local) whose name starts with `prefix`. */
+  scopes(prefix: string): TradingScope[] {
+    const out = new Set<TradingScope>();
+    for (const m of [this.states, this.provisional, this.local])
+      for (const k of m.keys()) if (k.startsWith(prefix)) out.add(k);
+    return [...out];
+  }
+
   all(): ScopeState[] {
     const scopes = new Set([...this.states.keys(), ...this.provisional.keys(), ...this.local.keys()]);
     return [...scopes].map((s) => this.get(s) as ScopeState).sort((a, b) => a.scope.localeCompare(b.scope));

@@ -97,9 +97,16 @@ for (const db of databaseTargets(process.env)) {
         "ERR_TRADING_HALTED",
       );
       assert.equal(
-        code(() => svc.check("trading:cancel_orders", { reducesRisk: true })),
+        code(() => svc.check("trading:cancel_orders", { reducesRisk: true, instrument: "BUND" })),
         undefined,
       );
+      // SOFR is halted: a request that names no instrument, or an odd one, may be about it.
+      for (const instrument of [undefined, "SOFR\u0000", "sofr "])
+        assert.equal(
+          code(() => svc.check("trading:cancel_orders", { reducesRisk: true, instrument })),
+          "ERR_TRADING_HALTED",
+          String(instrument),
+        );
       assert.deepEqual(adapter.calls.at(-1), { verb: "reduce_only", scope: "global" });
     });
 
