@@ -375,8 +375,9 @@ export class TradingService {
       return await this.writeState(scope, target, reason, actor, extra, opts.actuate !== false);
     } catch (e) {
       // A halt or reduce never waits for the database: enforce it here and through the adapter now,
-      // and store it when the database answers. (Conflicts and refusals are answers, not outages.)
-      if (target === "ACTIVE" || (e instanceof RampartError && e.code.startsWith("ERR_TRADING_"))) throw e;
+      // and store it when the database answers. (Refusals and conflicts, 4xx, are answers, not
+      // outages.)
+      if (target === "ACTIVE" || (e instanceof RampartError && e.status < 500)) throw e;
       return this.enforceUnstored(scope, target, reason, actor, e);
     }
   }
