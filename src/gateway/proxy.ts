@@ -1,11 +1,16 @@
 // Reverse proxy to the configured upstreams over undici connection pools (keep-alive).
 // Hop-by-hop headers (RFC 9110 §7.6.1) are stripped both ways; Rampart's own credentials (session
-// cookie, bearer token) and any client-sent X-Rampart-* header never reach the upstream. An
-// upstream that does not answer in time is 504; one that cannot be reached is 502.
+// and CSRF cookies, bearer token, X-CSRF-Token) and any client-sent X-Rampart-* header never reach
+// the upstream, nor do headers an upstream could read as something Rampart vouches for: names with
+// an underscore (CGI/WSGI map `x_rampart_user` to X-Rampart-User), Forwarded and the client's own
+// X-Forwarded-* / X-Real-IP (Rampart sets X-Forwarded-For/-Proto/-Host itself), and the method
+// overrides (the upstream must run the method Rampart authorised). An upstream that does not
+// answer in time is 504; one that cannot be reached is 502.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors, Pool } from "undici";
 import type { Config } from "../config/index.js";
 import { RampartError } from "../kernel/index.js";
+import { CSRF_COOKIE, SESSION_COOKIE } from "./services.js";
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -21,10 +26,22 @@ const HOP_BY_HOP = new Set([
   "content-length",
 ]);
 
+/** Client request headers never forwarded (besides hop-by-hop, `_` in the name and x-rampart-*). */
+const NEVER_FORWARDED = new Set([
+  "authorization",
+  "x-csrf-token",
+  "forwarded",
+  "x-real-ip",
+  "x-http-method-override",
+  "x-method-override",
+  "x-http-method",
+]);
+
+/** Rampart's own cookies, compared by trimmed, lower-cased name (as no parser could disagree). */
+const RAMPART_COOKIES = new Set([SESSION_COOKIE.toLowerCase(), CSRF_COOKIE.toLowerCase()]);
+
 /** Upstream answers up to this size (with a Content-Length) are buffered rather than streamed. */
 const BUFFER_LIMIT_BYTES = 64 * 1024;
-
-export const SESSION_COOKIE = "__Host-rampart_session";
 
 export interface UpstreamIdentity {
   user: string;
@@ -103,7 +120,13 @@ function requestHeaders(request: FastifyRequest, identity: UpstreamIdentity | nu
   );
   for (const [k, v] of Object.entries(request.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k) || connectionListed.has(k)) continue;
-    if (k === "authorization" || k.startsWith("x-rampart-") || k === "x-csrf-token") continue;
+    if (
+      NEVER_FORWARDED.has(k) ||
+      k.includes("_") ||
+      k.startsWith("x-rampart-") ||
+      k.startsWith("x-forwarded-")
+    )
+      continue;
     if (k === "cookie") {
       const kept = stripSessionCookie(Array.isArray(v) ? v.join("; ") : v);
       if (kept) out[k] = kept;
@@ -122,10 +145,20 @@ function requestHeaders(request: FastifyRequest, identity: UpstreamIdentity | nu
   return out;
 }
 
+/**
+ * The Cookie header without Rampart's session and CSRF cookies. Names are compared as readCookie
+ * (services.ts) reads them, trimmed (`__Host-rampart_session =TOKEN` is the session cookie), and
+ * case-insensitively; a pair without `=` is judged by its whole text as a name.
+ */
 export function stripSessionCookie(cookie: string): string {
   return cookie
     .split(";")
     .map((c) => c.trim())
-    .filter((c) => c && !c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith("rampart_csrf="))
+    .filter((c) => {
+      if (!c) return false;
+      const i = c.indexOf("=");
+      const name = (i === -1 ? c : c.slice(0, i)).trim().toLowerCase();
+      return !RAMPART_COOKIES.has(name);
+    })
     .join("; ");
 }

@@ -22,6 +22,12 @@ export const AUTH_PATHS = new Set([
   "/_rampart/v1/auth/step-up",
 ]);
 
+/** Whether the request was routed to one of the login, MFA and step-up endpoints. */
+export function isAuthRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && AUTH_PATHS.has(route);
+}
+
 export class RateLimiter {
   private readonly routes: Map<string, Budget>;
 
@@ -57,10 +63,13 @@ export class RateLimiter {
     }
   }
 
-  /** Before authentication: per client IP, and the stricter budget on the auth endpoints. */
+  /**
+   * Before authentication: per client IP, and the stricter budget on the auth endpoints. Which
+   * endpoint it is comes from the route the router matched, never from the raw URL: the router
+   * decodes the path (`/_rampart/v1/auth/%6cogin` is the login route), a string comparison does not.
+   */
   async beforeAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const path = request.url.split("?")[0] ?? "";
-    if (AUTH_PATHS.has(path)) await this.take(`auth:${request.ip}`, this.config.auth, reply, "auth");
+    if (isAuthRoute(request)) await this.take(`auth:${request.ip}`, this.config.auth, reply, "auth");
     await this.take(`ip:${request.ip}`, this.config.per_ip, reply, "ip");
   }
 

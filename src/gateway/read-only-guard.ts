@@ -11,9 +11,10 @@ const ALWAYS_OPEN = [
 ];
 
 export function installReadOnlyGuard(fastify: FastifyInstance, isReadOnly: () => Promise<boolean>): void {
-  const guard = async (url: string): Promise<void> => {
-    const path = url.split("?")[0] ?? "";
-    if (ALWAYS_OPEN.some((r) => r.test(path))) return;
+  // `route` is the matched route's pattern (e.g. /_rampart/v1/incidents/:id/resolve), not the raw
+  // URL: the router decodes percent-encoding, a string match on the raw URL would not.
+  const guard = async (route: string | undefined): Promise<void> => {
+    if (route !== undefined && ALWAYS_OPEN.some((r) => r.test(route))) return;
     if (await isReadOnly())
       throw new RampartError(
         "ERR_READ_ONLY_MODE",
@@ -28,6 +29,6 @@ export function installReadOnlyGuard(fastify: FastifyInstance, isReadOnly: () =>
       done();
       return;
     }
-    void guard(request.url).then(() => done(), done);
+    void guard(request.routeOptions.url).then(() => done(), done);
   });
 }

@@ -144,7 +144,8 @@ export async function buildGateway(
   installIpGuard(fastify, app, () => metrics.ipBlocked());
   const limiter = new RateLimiter(app, config.rate_limits, (scope) => metrics.rateLimited(scope));
   fastify.addHook("onRequest", async (request, reply) => {
-    if (request.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
+    // By the matched route, not the raw URL (the router decodes percent-encoding).
+    if (request.routeOptions.url !== "/_rampart/health") await limiter.beforeAuth(request, reply);
   });
   // Trading first: its state must be loaded before any trading route is served (the gate fails
   // closed until then), and incident response uses the same service.

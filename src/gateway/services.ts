@@ -16,7 +16,11 @@ export interface GatewayServices {
   authenticate: Authenticate;
   /** Throws 403 (audited) when the principal may not perform `action`; 401 when step-up is due. */
   authorize(request: FastifyRequest, principal: Principal, action: string): Promise<void>;
-  /** Cookie sessions, state-changing methods: X-CSRF-Token and a same-origin Origin, or 403. */
+  /**
+   * State-changing methods. Cookie sessions: X-CSRF-Token and a same-origin Origin, or 403. Client
+   * certificates: 403 when Origin is present and not same-origin, or Sec-Fetch-Site is present and
+   * neither same-origin nor none (a browser's cross-site request).
+   */
   checkCsrf(request: FastifyRequest, principal: Principal): void;
   /** Per-principal (and per-route) budgets after authentication; 429 when spent. */
   rateLimit(request: FastifyRequest, reply: FastifyReply, principal: Principal, route: string): Promise<void>;
@@ -108,10 +112,37 @@ export function createGatewayServices(
       await limiter?.afterAuth(request, reply, principal, route);
     },
     checkCsrf(request, principal) {
-      if (principal.via !== "session" || !STATE_CHANGING.has(request.method)) return;
-      const header = request.headers["x-csrf-token"];
+      if (!STATE_CHANGING.has(request.method)) return;
       const origin = request.headers.origin;
       const expected = publicOrigin ?? `https://${request.headers.host ?? ""}`;
+      if (principal.via === "certificate") {
+        // A browser sends its client certificate on cross-site requests too (the SameSite cookie
+        // is dropped, so authentication falls through to it). Machine clients send neither
+        // Origin nor Sec-Fetch-Site; current browsers send Origin on every cross-origin POST.
+        const site = request.headers["sec-fetch-site"];
+        const reason =
+          origin !== undefined && origin !== expected
+            ? "origin_mismatch"
+            : site !== undefined && site !== "same-origin" && site !== "none"
+              ? "cross_site"
+              : undefined;
+        if (reason === undefined) return;
+        void app.audit
+          .record({
+            event_type: "authorization",
+            action: "gateway.csrf",
+            outcome: "denied",
+            user_id: principal.id,
+            ip_address: request.ip,
+            resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
+            request_id: request.id,
+            details: { reason, via: "certificate" },
+          })
+          .catch(() => {});
+        throw new RampartError("ERR_AUTH_CSRF", "cross-site request refused", { status: 403 });
+      }
+      if (principal.via !== "session") return;
+      const header = request.headers["x-csrf-token"];
       const tokenOk = principal.checkCsrf?.(typeof header === "string" ? header : null) === true;
       if (!tokenOk || origin !== expected) {
         void app.audit
