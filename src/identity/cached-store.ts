@@ -109,9 +109,29 @@ export class CachedIdentityStore implements IdentityStore {
     await this.#invalidate(`user:${id}`);
     return r;
   }
+  async replacePasswordHash(
+    id: UserId,
+    expectedHash: string,
+    newHash: string,
+    patch: { mustChangePassword?: boolean; updatedAt: number },
+  ): Promise<boolean> {
+    const r = await this.#inner.replacePasswordHash(id, expectedHash, newHash, patch);
+    await this.#invalidate(`user:${id}`);
+    return r;
+  }
   async deleteUser(id: UserId): Promise<void> {
     await this.#inner.deleteUser(id);
     await this.#invalidate(`user-sessions:${id}`);
+  }
+  async lockUser(id: UserId, now: number, durationsMs: readonly number[]): Promise<number | null> {
+    const r = await this.#inner.lockUser(id, now, durationsMs);
+    await this.#invalidate(`user:${id}`);
+    return r;
+  }
+  async resetLockout(id: UserId, now: number): Promise<boolean> {
+    const r = await this.#inner.resetLockout(id, now);
+    await this.#invalidate(`user:${id}`);
+    return r;
   }
   async touchSession(id: SessionId, now: number): Promise<void> {
     await this.#inner.touchSession(id, now);
@@ -144,7 +164,8 @@ export class CachedIdentityStore implements IdentityStore {
   countUsers: IdentityStore["countUsers"] = () => this.#inner.countUsers();
   getTotp: IdentityStore["getTotp"] = (id) => this.#inner.getTotp(id);
   putPendingTotp: IdentityStore["putPendingTotp"] = (id, s, n) => this.#inner.putPendingTotp(id, s, n);
-  activateTotp: IdentityStore["activateTotp"] = (id, st, c, n) => this.#inner.activateTotp(id, st, c, n);
+  activateTotp: IdentityStore["activateTotp"] = (id, enc, st, c, n) =>
+    this.#inner.activateTotp(id, enc, st, c, n);
   acceptTotpStep: IdentityStore["acceptTotpStep"] = (id, st) => this.#inner.acceptTotpStep(id, st);
   deleteMfa: IdentityStore["deleteMfa"] = (id) => this.#inner.deleteMfa(id);
   replaceRecoveryCodes: IdentityStore["replaceRecoveryCodes"] = (id, h, n) =>

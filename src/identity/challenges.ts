@@ -1,9 +1,13 @@
 // Login challenges: the opaque value a password login hands back, redeemable once within its TTL
-// for the second step. Kept in shared ephemeral state under the SHA-256 of the challenge; deleting it
-// is the atomic step, so two requests racing with one challenge cannot both proceed. A wrong code puts the
-// challenge back (a typo should not force the password again) until the attempt limit.
-import { randomToken, sha256Hex } from "../crypto/index.js";
+// for the second step. Kept in shared ephemeral state under the SHA-256 of the challenge; taking it
+// (read and delete in one atomic step) is what redeems it, so two requests racing with one challenge
+// cannot both proceed, nor one be handed a copy another has since put back. A wrong code puts the
+// challenge back (a typo should not force the password again) until the attempt limit. A challenge
+// is bound to the credentials it was earned against (see credentialState): a password reset or a
+// change of second factor since it was issued makes it worthless.
+import { constantTimeEqual, randomToken, sha256Hex } from "../crypto/index.js";
 import { challengeInvalid } from "./errors.js";
+import type { TotpFactor } from "./ports.js";
 import type { IdentityDeps } from "./settings.js";
 
 export type ChallengeKind = "mfa" | "enroll";
@@ -13,18 +17,39 @@ export interface ChallengeState {
   kind: ChallengeKind;
   attempts: number;
   expiresAt: number;
+  /** credentialState() when the challenge was issued. */
+  credentials: string;
 }
 
 const key = (challenge: string) => `identity:challenge:${sha256Hex(challenge)}`;
+
+/**
+ * A digest of the user's credentials: the password hash verified and the active second factor's
+ * ciphertext (none for an enrolment). Hashed, so ephemeral state never holds either. Any password
+ * set, changed or rehashed, and any factor reset or enrolled, changes it.
+ */
+export function credentialState(passwordHash: string, factor: TotpFactor | null): string {
+  const active = factor?.status === "active" ? factor.secretEnc : null;
+  return sha256Hex(JSON.stringify(["rampart.challenge-credentials.v1", passwordHash, active]));
+}
+
+/** True when the credentials now are those the challenge was issued against. */
+export function sameCredentials(s: ChallengeState, passwordHash: string, factor: TotpFactor | null): boolean {
+  return (
+    typeof s.credentials === "string" &&
+    constantTimeEqual(s.credentials, credentialState(passwordHash, factor))
+  );
+}
 
 export async function issueChallenge(
   deps: IdentityDeps,
   userId: string,
   kind: ChallengeKind,
+  credentials: string,
 ): Promise<{ challenge: string; expiresAt: number }> {
   const challenge = randomToken(32);
   const expiresAt = deps.clock.now() + deps.settings.challengeTtlMs;
-  const state: ChallengeState = { userId, kind, attempts: 0, expiresAt };
+  const state: ChallengeState = { userId, kind, attempts: 0, expiresAt, credentials };
   await deps.ephemeral.setIfAbsent(key(challenge), JSON.stringify(state), deps.settings.challengeTtlMs);
   return { challenge, expiresAt };
 }
@@ -46,11 +71,9 @@ export async function takeChallenge(
   kind: ChallengeKind,
 ): Promise<ChallengeState> {
   if (!wellFormed(challenge)) throw challengeInvalid();
-  const k = key(challenge);
-  const raw = await deps.ephemeral.get(k);
-  // Whoever deletes the key wins it: a challenge is redeemed once however many requests race.
-  if (raw === null || !(await deps.ephemeral.del(k))) throw challengeInvalid();
-  const s = parse(raw, kind, deps.clock.now());
+  // Whoever takes the key wins it, with the state it held then: a challenge is redeemed once however
+  // many requests race, and a racer never redeems a stale copy (one with fewer attempts counted).
+  const s = parse(await deps.ephemeral.getDel(key(challenge)), kind, deps.clock.now());
   if (!s) throw challengeInvalid();
   return s;
 }

@@ -1,14 +1,17 @@
 // Step two of a login: a challenge from `login` plus a TOTP or recovery code → a session. A wrong
 // code counts against the IP budget and the account (it may lock it) and puts the challenge back
 // for another try, up to the per-challenge limit; the right code consumes the challenge for good.
+// A challenge issued before the user's password or second factor changed is refused. The IP's and
+// the account's failure budgets are spent before the code is checked (failures.ts), so codes sent in
+// parallel over many challenges are checked no more often than the lockout threshold allows.
 
 import type { UserId } from "../kernel/index.js";
-import { returnChallenge, takeChallenge } from "./challenges.js";
+import { returnChallenge, sameCredentials, takeChallenge } from "./challenges.js";
 import { recordCodeFailure } from "./code-failure.js";
 import { completeLogin } from "./create-session.js";
 import { challengeInvalid, mfaInvalid, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus, ipRetryAfter } from "./failures.js";
+import { effectiveStatus, takeAccountSlot, takeIpSlot } from "./failures.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
 import type { IssuedSession, RequestContext } from "./types.js";
@@ -19,11 +22,27 @@ export async function completeMfa(
   code: string,
   ctx: RequestContext,
 ): Promise<IssuedSession> {
-  const wait = await ipRetryAfter(deps, ctx.ip);
-  if (wait > 0) {
+  const ip = await takeIpSlot(deps, ctx.ip);
+  if (!ip.allowed) {
     await emit(deps, { action: "auth.mfa", outcome: "denied", ctx, details: { reason: "rate_limited" } });
-    throw rateLimited(wait);
+    throw rateLimited(ip.retryAfter);
   }
+  // The IP's slot is kept only by a wrong code; anything else (a bad challenge included) gives it back.
+  const attempt = { failed: false };
+  try {
+    return await checkCode(deps, challenge, code, ctx, attempt);
+  } finally {
+    if (!attempt.failed) await ip.release();
+  }
+}
+
+async function checkCode(
+  deps: IdentityDeps,
+  challenge: string,
+  code: string,
+  ctx: RequestContext,
+  attempt: { failed: boolean },
+): Promise<IssuedSession> {
   const state = await takeChallenge(deps, challenge, "mfa").catch(async (e: unknown) => {
     await emit(deps, { action: "auth.mfa", outcome: "failure", ctx, details: { reason: "bad_challenge" } });
     throw e;
@@ -39,12 +58,42 @@ export async function completeMfa(
     });
     throw challengeInvalid();
   }
-  const result = await verifySecondFactor(deps, user.id, code);
+  // Earned against the password and factor of the moment it was issued: a password set or a factor
+  // reset (and re-enrolled) since then ends it, as it ends the user's sessions.
+  if (!sameCredentials(state, user.passwordHash, await deps.store.getTotp(user.id))) {
+    await emit(deps, {
+      action: "auth.mfa",
+      outcome: "failure",
+      userId: user.id,
+      ctx,
+      details: { reason: "credentials_changed" },
+    });
+    throw challengeInvalid();
+  }
+  const account = await takeAccountSlot(deps, user);
+  if (!account.allowed) {
+    // The threshold's worth of guesses are already failures or being checked: refused like a locked
+    // account (the challenge is spent), the code unchecked.
+    await emit(deps, {
+      action: "auth.mfa",
+      outcome: "failure",
+      userId: user.id,
+      ctx,
+      details: { reason: "locked", budget_spent: true },
+    });
+    throw challengeInvalid();
+  }
+  const result = await verifySecondFactor(deps, user.id, code).catch(async (e: unknown) => {
+    await account.release();
+    throw e;
+  });
   if (!result.ok) {
-    const { locked } = await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx);
+    attempt.failed = true;
+    const { locked } = await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx, null, account);
     if (!locked) await returnChallenge(deps, challenge, state);
     throw mfaInvalid();
   }
+  await account.release();
   const session = await completeLogin(deps, user, ctx);
   const recovery = result.method === "recovery_code";
   try {

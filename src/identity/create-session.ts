@@ -52,7 +52,8 @@ async function createSession(deps: IdentityDeps, user: User, ctx: RequestContext
 
 /**
  * The end of a login whose factors all passed (a second factor, or a first TOTP enrolment): the
- * session, then the account's failure counters cleared and the login stamped.
+ * session, the login stamped, then the lockout history and failure counters cleared — unless a lock
+ * is in force: one that a concurrent burst set is not undone by this login, and runs its course.
  */
 export async function completeLogin(
   deps: IdentityDeps,
@@ -61,12 +62,7 @@ export async function completeLogin(
 ): Promise<IssuedSession> {
   const session = await createSession(deps, user, ctx);
   const now = deps.clock.now();
-  await clearAccountFailures(deps, user);
-  await deps.store.updateUser(user.id, {
-    lastLoginAt: now,
-    lockoutCount: 0,
-    lockedUntil: null,
-    updatedAt: now,
-  });
+  await deps.store.updateUser(user.id, { lastLoginAt: now, updatedAt: now });
+  if (await deps.store.resetLockout(user.id, now)) await clearAccountFailures(deps, user);
   return session;
 }

@@ -1,17 +1,32 @@
 // TOTP enrolment. Interactive: with the enrolment-only challenge from `login`, `begin` stores a
 // pending secret (encrypted, purpose "mfa", bound to users/<id>/totp_secret) and returns the
-// otpauth URI and its QR code; `confirm` with a valid code activates the factor, sets the replay
-// guard to that step, stores fresh recovery codes (returned once) and opens the session.
+// otpauth URI and its QR code; `confirm` with a valid code activates the factor — only if the pending
+// secret is still the one the code was checked against — sets the replay guard to that step, stores
+// fresh recovery codes (returned once) and opens the session. Both refuse a challenge issued before
+// the user's password or factor changed.
 // Administrative (`rampart user mfa-enroll`): provisions an active factor directly for bootstrapping;
 // the operator hands the URI/QR and the recovery codes to the user.
 import QRCode from "qrcode";
-import type { UserId } from "../kernel/index.js";
-import { peekChallenge, returnChallenge, takeChallenge } from "./challenges.js";
+import type { RampartError, UserId } from "../kernel/index.js";
+import {
+  type ChallengeState,
+  peekChallenge,
+  returnChallenge,
+  sameCredentials,
+  takeChallenge,
+} from "./challenges.js";
 import { recordCodeFailure } from "./code-failure.js";
 import { completeLogin } from "./create-session.js";
-import { challengeInvalid, mfaAlreadyEnrolled, mfaInvalid, mfaNotPending } from "./errors.js";
+import {
+  challengeInvalid,
+  mfaAlreadyEnrolled,
+  mfaEnrollmentChanged,
+  mfaInvalid,
+  mfaNotPending,
+} from "./errors.js";
 import { emit } from "./events.js";
 import { effectiveStatus } from "./failures.js";
+import type { TotpFactor } from "./ports.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { decryptTotpSecret, totpSecretLocation } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
@@ -26,23 +41,47 @@ import type {
 } from "./types.js";
 import { requireUser } from "./users.js";
 
-async function startPending(deps: IdentityDeps, user: User): Promise<TotpEnrollment> {
+/** Stores a new pending secret; answers the enrolment to show and the ciphertext stored. */
+async function startPending(
+  deps: IdentityDeps,
+  user: User,
+): Promise<{ enrollment: TotpEnrollment; secretEnc: string }> {
   const secret = generateTotpSecret();
   const enc = deps.keys.encrypt("mfa", secret, totpSecretLocation(user.id));
   if (!(await deps.store.putPendingTotp(user.id, enc, deps.clock.now()))) throw mfaAlreadyEnrolled();
   const uri = otpauthUri(deps.settings.issuer, user.username, secret);
   secret.fill(0);
-  return { uri, qrSvg: await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 }) };
+  const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
+  return { enrollment: { uri, qrSvg }, secretEnc: enc };
+}
+
+/**
+ * After an activation that did not happen: a different secret pending means an enrolment was begun
+ * again after the code was checked (ERR_IDENTITY_MFA_ENROLLMENT_CHANGED); none, that it was confirmed
+ * or reset meanwhile (ERR_IDENTITY_MFA_NOT_PENDING).
+ */
+async function notActivated(deps: IdentityDeps, userId: UserId): Promise<RampartError> {
+  const now = await deps.store.getTotp(userId);
+  return now?.status === "pending" ? mfaEnrollmentChanged() : mfaNotPending();
 }
 
 function hashAll(codes: readonly string[]): string[] {
   return codes.map((c) => hashRecoveryCode(c) as string);
 }
 
-async function activeUser(deps: IdentityDeps, userId: string): Promise<User> {
-  const user = await deps.store.findUserById(userId as UserId);
+/**
+ * The challenge's user, active, with their factor; ERR_AUTH_CHALLENGE_INVALID when the password or
+ * the active factor changed since the challenge was issued (see challenges.ts).
+ */
+async function boundUser(
+  deps: IdentityDeps,
+  state: ChallengeState,
+): Promise<{ user: User; factor: TotpFactor | null }> {
+  const user = await deps.store.findUserById(state.userId as UserId);
   if (!user || effectiveStatus(user, deps.clock.now()) !== "active") throw challengeInvalid();
-  return user;
+  const factor = await deps.store.getTotp(user.id);
+  if (!sameCredentials(state, user.passwordHash, factor)) throw challengeInvalid();
+  return { user, factor };
 }
 
 export async function beginTotpEnrollment(
@@ -51,8 +90,8 @@ export async function beginTotpEnrollment(
   ctx: RequestContext,
 ): Promise<TotpEnrollment> {
   const state = await peekChallenge(deps, challenge, "enroll");
-  const user = await activeUser(deps, state.userId);
-  const enrollment = await startPending(deps, user);
+  const { user } = await boundUser(deps, state);
+  const { enrollment } = await startPending(deps, user);
   await emit(deps, { action: "mfa.enrollment_started", outcome: "success", userId: user.id, ctx });
   return enrollment;
 }
@@ -70,8 +109,7 @@ export async function confirmTotpEnrollment(
   ctx: RequestContext,
 ): Promise<ConfirmedEnrollment> {
   const state = await takeChallenge(deps, challenge, "enroll");
-  const user = await activeUser(deps, state.userId);
-  const factor = await deps.store.getTotp(user.id);
+  const { user, factor } = await boundUser(deps, state);
   if (factor?.status !== "pending") {
     await returnChallenge(deps, challenge, { ...state, attempts: state.attempts - 1 });
     throw mfaNotPending();
@@ -85,8 +123,22 @@ export async function confirmTotpEnrollment(
     throw mfaInvalid();
   }
   const recoveryCodes = generateRecoveryCodes(deps.settings.recoveryCodeCount);
-  if (!(await deps.store.activateTotp(user.id, step, hashAll(recoveryCodes), deps.clock.now())))
-    throw mfaNotPending();
+  // Activates the secret the code was checked against, and only it: if a new enrolment replaced it
+  // meanwhile (someone else who knows the password), that secret is never activated.
+  const now = deps.clock.now();
+  if (!(await deps.store.activateTotp(user.id, factor.secretEnc, step, hashAll(recoveryCodes), now))) {
+    const e = await notActivated(deps, user.id);
+    await emit(deps, {
+      action: "mfa.enrolled",
+      outcome: "failure",
+      userId: user.id,
+      ctx,
+      details: {
+        reason: e.code === "ERR_IDENTITY_MFA_ENROLLMENT_CHANGED" ? "secret_replaced" : "not_pending",
+      },
+    });
+    throw e;
+  }
   const session = await completeLogin(deps, user, ctx);
   await emit(deps, {
     action: "mfa.enrolled",
@@ -106,10 +158,10 @@ export async function enrollTotpForUser(
   actor: Actor,
 ): Promise<TotpEnrollmentForTerminal> {
   const user = await requireUser(deps, username);
-  const enrollment = await startPending(deps, user);
+  const { enrollment, secretEnc } = await startPending(deps, user);
   const recoveryCodes = generateRecoveryCodes(deps.settings.recoveryCodeCount);
-  if (!(await deps.store.activateTotp(user.id, 0, hashAll(recoveryCodes), deps.clock.now())))
-    throw mfaNotPending();
+  if (!(await deps.store.activateTotp(user.id, secretEnc, 0, hashAll(recoveryCodes), deps.clock.now())))
+    throw await notActivated(deps, user.id);
   await emit(deps, {
     action: "mfa.enrolled",
     outcome: "success",

@@ -84,6 +84,15 @@ export function mfaNotPending(): RampartError {
   });
 }
 
+/** The pending secret the code was checked against was replaced (a new enrolment begun) before activation. */
+export function mfaEnrollmentChanged(): RampartError {
+  return new RampartError(
+    "ERR_IDENTITY_MFA_ENROLLMENT_CHANGED",
+    "the enrolment was begun again while this code was checked: nothing was activated; log in and enrol again",
+    { status: 409 },
+  );
+}
+
 export function sessionNotFound(): RampartError {
   return new RampartError("ERR_IDENTITY_SESSION_NOT_FOUND", "no such session", { status: 404 });
 }

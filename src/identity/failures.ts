@@ -3,12 +3,22 @@
 // seconds left in the window. Per account: consecutive failures (passwords and MFA codes alike)
 // counted in shared ephemeral state; at the threshold the account is locked for base × 2^(n-1),
 // capped at max, and the lock is stored with the user so it survives restarts.
+//
+// Both budgets are spent before a guess is checked, not after: a guess first takes a slot with one
+// atomic increment and is checked only when the slot is within the budget; a wrong guess keeps its
+// slot (it is the failure), a right one gives it back. However many requests race, on however many
+// instances, no more guesses are checked than the budget allows — counting after the check would
+// let a whole burst pass the check before its first failure was counted.
+//
+// The account's counter is keyed by the lock it follows (locked_until; none before the first): a
+// lock gives the attempts after it a fresh counter, while a request that read the user just before
+// the lock still counts on the spent one and is refused.
 import { rateLimited } from "./errors.js";
 import type { IdentityDeps } from "./settings.js";
 import type { User, UserStatus } from "./types.js";
 
 const ipKey = (ip: string, window: number) => `identity:ipfail:${ip}:${window}`;
-const accountKey = (userId: string) => `identity:fail:${userId}`;
+const accountKey = (userId: string, after: number | null) => `identity:fail:${userId}:${after ?? 0}`;
 
 /** Stored status with an expired lock read as active. */
 export function effectiveStatus(user: User, now: number): UserStatus {
@@ -16,7 +26,10 @@ export function effectiveStatus(user: User, now: number): UserStatus {
   return user.status;
 }
 
-/** Seconds until the IP may try again, or 0 when it is within its budget. */
+/**
+ * Seconds until the IP may try again, or 0 when it is within its budget. Read only: for the checks
+ * that still count their failures afterwards (takeIpSlot is the race-free form).
+ */
 export async function ipRetryAfter(deps: IdentityDeps, ip: string | null | undefined): Promise<number> {
   if (!ip) return 0;
   const { max, windowMs } = deps.settings.ipFailures;
@@ -37,25 +50,121 @@ export async function recordIpFailure(deps: IdentityDeps, ip: string | null | un
   await deps.ephemeral.incr(ipKey(ip, Math.floor(deps.clock.now() / windowMs)), 1, windowMs);
 }
 
+/** Gives a taken slot back at most once (a decrement of the counter it was taken from). */
+function giveBack(deps: IdentityDeps, key: string, ttlMs: number) {
+  let held = true;
+  return {
+    /** The slot stays counted: it is a failure now. */
+    keep(): void {
+      held = false;
+    },
+    async release(): Promise<void> {
+      if (!held) return;
+      held = false;
+      await deps.ephemeral.incr(key, -1, ttlMs);
+    },
+  };
+}
+
+/** A guess's place in the IP's budget. A refused one is given back at once (it counts for nothing). */
+export type IpSlot =
+  | { readonly allowed: false /** Seconds until the window ends. */; readonly retryAfter: number }
+  | {
+      readonly allowed: true;
+      /** The guess was right or did not count (an error): the slot goes back. Not calling it keeps it as a failure. */
+      release(): Promise<void>;
+    };
+
+/** Takes a slot in the IP's budget for the current window before anything is checked. */
+export async function takeIpSlot(deps: IdentityDeps, ip: string | null | undefined): Promise<IpSlot> {
+  if (!ip) return { allowed: true, release: async () => {} };
+  const { max, windowMs } = deps.settings.ipFailures;
+  const now = deps.clock.now();
+  const window = Math.floor(now / windowMs);
+  const key = ipKey(ip, window);
+  const n = await deps.ephemeral.incr(key, 1, windowMs);
+  const slot = giveBack(deps, key, windowMs);
+  if (n <= max) return { allowed: true, release: slot.release };
+  await slot.release();
+  return { allowed: false, retryAfter: ((window + 1) * windowMs - now) / 1000 };
+}
+
 export interface AccountFailure {
   failures: number;
   /** Set when this failure locked the account. */
   lockedUntil: number | null;
 }
 
-export async function recordAccountFailure(deps: IdentityDeps, user: User): Promise<AccountFailure> {
+/** A guess's place in the account's budget. A refused one is given back at once. */
+export type AccountSlot =
+  | { readonly allowed: false }
+  | {
+      readonly allowed: true;
+      /** The guess was wrong: the slot stays taken, and the failure that fills the budget locks the account. */
+      fail(): Promise<AccountFailure>;
+      /** The guess was right, or was not checked after all (an error): the slot goes back. */
+      release(): Promise<void>;
+    };
+
+export type TakenAccountSlot = Extract<AccountSlot, { allowed: true }>;
+
+/**
+ * Takes a slot in the account's budget before a password or code is checked. Refused (allowed
+ * false) when the threshold's worth are already taken by failures or by checks still running.
+ */
+export async function takeAccountSlot(deps: IdentityDeps, user: User): Promise<AccountSlot> {
+  const { threshold, maxMs } = deps.settings.lockout;
+  const key = accountKey(user.id, user.lockedUntil);
+  const n = await deps.ephemeral.incr(key, 1, maxMs);
+  const slot = giveBack(deps, key, maxMs);
+  if (n > threshold) {
+    await slot.release();
+    return { allowed: false };
+  }
+  return {
+    allowed: true,
+    fail: () => {
+      slot.keep();
+      return lockAtThreshold(deps, user, n);
+    },
+    release: slot.release,
+  };
+}
+
+/** base × 2^k capped at max, for k = 0, 1, …: the lock after k earlier ones (the last for any beyond). */
+function lockoutDurations(baseMs: number, maxMs: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k <= 30; k++) {
+    out.push(Math.min(baseMs * 2 ** k, maxMs));
+    if (baseMs * 2 ** k >= maxMs) break;
+  }
+  return out;
+}
+
+async function lockAtThreshold(deps: IdentityDeps, user: User, failures: number): Promise<AccountFailure> {
   const { threshold, baseMs, maxMs } = deps.settings.lockout;
-  const failures = await deps.ephemeral.incr(accountKey(user.id), 1, maxMs);
   if (failures < threshold) return { failures, lockedUntil: null };
-  await deps.ephemeral.del(accountKey(user.id));
-  const now = deps.clock.now();
-  const lockoutCount = user.lockoutCount + 1;
-  const lockedUntil = now + Math.min(baseMs * 2 ** Math.min(lockoutCount - 1, 30), maxMs);
-  await deps.store.updateUser(user.id, { status: "locked", lockoutCount, lockedUntil, updatedAt: now });
+  // One atomic UPDATE (lockout_count + 1 in SQL); a no-op when a racing failure already locked it.
+  const lockedUntil = await deps.store.lockUser(user.id, deps.clock.now(), lockoutDurations(baseMs, maxMs));
   return { failures, lockedUntil };
 }
 
-/** After a complete login: the consecutive-failure count and the lockout doubling start again. */
+/**
+ * A failure counted after its check (step-up, password change, enrolment confirm): unlike a slot
+ * taken beforehand, it does not stop racing checks.
+ */
+export async function recordAccountFailure(deps: IdentityDeps, user: User): Promise<AccountFailure> {
+  const { maxMs } = deps.settings.lockout;
+  const failures = await deps.ephemeral.incr(accountKey(user.id, user.lockedUntil), 1, maxMs);
+  return lockAtThreshold(deps, user, failures);
+}
+
+/**
+ * After a complete login (once the stored lockout is reset) or an administrator's enable: the
+ * consecutive-failure count starts again.
+ */
 export async function clearAccountFailures(deps: IdentityDeps, user: User): Promise<void> {
-  await deps.ephemeral.del(accountKey(user.id));
+  await deps.ephemeral.del(accountKey(user.id, user.lockedUntil));
+  // The reset clears locked_until, so the next attempts count on the "no lock yet" counter again.
+  if (user.lockedUntil !== null) await deps.ephemeral.del(accountKey(user.id, null));
 }

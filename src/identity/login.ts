@@ -2,13 +2,16 @@
 // enrolment-only challenge when the user has no active factor yet ("enroll"). Unknown user, wrong
 // password, locked and disabled accounts all end in the same ERR_AUTH_INVALID_CREDENTIALS after the
 // same work (an argon2id verify against a dummy hash when there is no user); the reason is recorded
-// in the audit event only. A successful verify upgrades the stored hash when parameters have risen.
+// in the audit event only. A successful verify upgrades the stored hash when parameters have risen
+// (unless the password was replaced meanwhile). The IP's and the account's failure budgets are spent
+// before the password is checked (failures.ts): a locked account's, or one whose budget is taken,
+// is never checked — its request does the same work against the dummy hash.
 import type { PasswordHasher } from "../crypto/index.js";
 import { randomToken } from "../crypto/index.js";
-import { issueChallenge } from "./challenges.js";
+import { credentialState, issueChallenge } from "./challenges.js";
 import { invalidCredentials, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus, ipRetryAfter, recordAccountFailure, recordIpFailure } from "./failures.js";
+import { effectiveStatus, takeAccountSlot, takeIpSlot } from "./failures.js";
 import { PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
 import type { LoginResult, RequestContext } from "./types.js";
@@ -39,13 +42,29 @@ export async function login(
   password: string,
   ctx: RequestContext,
 ): Promise<LoginResult> {
-  const wait = await ipRetryAfter(deps, ctx.ip);
-  if (wait > 0) {
+  const ip = await takeIpSlot(deps, ctx.ip);
+  if (!ip.allowed) {
     await emit(deps, { action: "auth.login", outcome: "denied", ctx, details: { reason: "rate_limited" } });
-    throw rateLimited(wait);
+    throw rateLimited(ip.retryAfter);
   }
+  // The IP's slot is kept only by a failure; a success or an error (the hasher shedding load) gives it back.
+  const attempt = { failed: false };
+  try {
+    return await checkPassword(deps, username, password, ctx, attempt);
+  } finally {
+    if (!attempt.failed) await ip.release();
+  }
+}
+
+async function checkPassword(
+  deps: IdentityDeps,
+  username: string,
+  password: string,
+  ctx: RequestContext,
+  attempt: { failed: boolean },
+): Promise<LoginResult> {
   const fail = async (reason: string, userId: string | null, extra: Record<string, unknown> = {}) => {
-    await recordIpFailure(deps, ctx.ip);
+    attempt.failed = true;
     await emit(deps, {
       action: "auth.login",
       outcome: "failure",
@@ -65,14 +84,26 @@ export async function login(
     await deps.hasher.verify(await dummyHash(deps.hasher), password);
     throw await fail("unknown_user", null);
   }
-  const valid = await deps.hasher.verify(user.passwordHash, password);
   const now = deps.clock.now();
   const status = effectiveStatus(user, now);
-  if (status === "disabled") throw await fail("disabled", user.id);
-  if (status === "locked") throw await fail("locked", user.id, { locked_until: user.lockedUntil });
+  if (status !== "active") {
+    await deps.hasher.verify(await dummyHash(deps.hasher), password);
+    throw await fail(status, user.id, status === "locked" ? { locked_until: user.lockedUntil } : {});
+  }
+  const account = await takeAccountSlot(deps, user);
+  if (!account.allowed) {
+    // The threshold's worth of guesses are already failures or being checked: refused like a
+    // locked account, unchecked.
+    await deps.hasher.verify(await dummyHash(deps.hasher), password);
+    throw await fail("locked", user.id, { budget_spent: true });
+  }
+  const valid = await deps.hasher.verify(user.passwordHash, password).catch(async (e: unknown) => {
+    await account.release();
+    throw e;
+  });
   if (!valid) {
-    await recordIpFailure(deps, ctx.ip);
-    const f = await recordAccountFailure(deps, user);
+    attempt.failed = true;
+    const f = await account.fail();
     await emit(deps, {
       action: f.lockedUntil === null ? "auth.login" : "auth.lockout",
       outcome: "failure",
@@ -83,15 +114,25 @@ export async function login(
     });
     throw invalidCredentials();
   }
+  await account.release();
 
+  // The challenge is bound to the hash verified here: if it is replaced before the challenge is
+  // redeemed (an administrator's reset), the challenge is refused.
+  let verifiedHash = user.passwordHash;
   if (deps.hasher.needsRehash(user.passwordHash)) {
     const passwordHash = await deps.hasher.hash(password);
-    await deps.store.updateUser(user.id, { passwordHash, updatedAt: now });
+    // Only over the hash just verified: a password set meanwhile is never replaced by the old one.
+    if (await deps.store.replacePasswordHash(user.id, user.passwordHash, passwordHash, { updatedAt: now }))
+      verifiedHash = passwordHash;
   }
-  if (user.status === "locked") await deps.store.updateUser(user.id, { status: "active", updatedAt: now });
   const factor = await deps.store.getTotp(user.id);
   const kind = factor?.status === "active" ? "mfa" : "enroll";
-  const { challenge, expiresAt } = await issueChallenge(deps, user.id, kind);
+  const { challenge, expiresAt } = await issueChallenge(
+    deps,
+    user.id,
+    kind,
+    credentialState(verifiedHash, factor),
+  );
   await emit(deps, {
     action: "auth.login",
     outcome: "success",

@@ -4,7 +4,7 @@
 import { recordCodeFailure } from "./code-failure.js";
 import { mfaInvalid, mfaNotEnrolled, rateLimited, sessionInvalid, stepUpRequired } from "./errors.js";
 import { emit } from "./events.js";
-import { ipRetryAfter } from "./failures.js";
+import { takeAccountSlot, takeIpSlot } from "./failures.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
@@ -30,22 +30,58 @@ export async function resetMfa(
   return { sessionsRevoked };
 }
 
-/** Proves a factor again inside a session (code may be a recovery code); refreshes the session's mfaAt. */
+/**
+ * Proves a factor again inside a session (code may be a recovery code); refreshes the session's mfaAt.
+ * The IP's and the account's failure budgets are spent before the code is checked (failures.ts).
+ */
 export async function stepUp(
   deps: IdentityDeps,
   principal: Principal,
   code: string,
   ctx: RequestContext,
 ): Promise<{ mfaAt: number }> {
-  const wait = await ipRetryAfter(deps, ctx.ip);
-  if (wait > 0) throw rateLimited(wait);
+  const ip = await takeIpSlot(deps, ctx.ip);
+  if (!ip.allowed) throw rateLimited(ip.retryAfter);
+  // The IP's slot is kept only by a wrong code.
+  const attempt = { failed: false };
+  try {
+    return await checkStepUp(deps, principal, code, ctx, attempt);
+  } finally {
+    if (!attempt.failed) await ip.release();
+  }
+}
+
+async function checkStepUp(
+  deps: IdentityDeps,
+  principal: Principal,
+  code: string,
+  ctx: RequestContext,
+  attempt: { failed: boolean },
+): Promise<{ mfaAt: number }> {
   const user = await deps.store.findUserById(principal.userId);
   if (!user) throw sessionInvalid();
-  const result = await verifySecondFactor(deps, user.id, code);
-  if (!result.ok) {
-    await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx, principal.sessionId);
+  const account = await takeAccountSlot(deps, user);
+  if (!account.allowed) {
+    await emit(deps, {
+      action: "auth.mfa",
+      outcome: "failure",
+      userId: user.id,
+      sessionId: principal.sessionId,
+      ctx,
+      details: { reason: "locked", budget_spent: true },
+    });
     throw mfaInvalid();
   }
+  const result = await verifySecondFactor(deps, user.id, code).catch(async (e: unknown) => {
+    await account.release();
+    throw e;
+  });
+  if (!result.ok) {
+    attempt.failed = true;
+    await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx, principal.sessionId, account);
+    throw mfaInvalid();
+  }
+  await account.release();
   const now = deps.clock.now();
   await deps.store.setSessionMfaAt(principal.sessionId, now);
   await emit(deps, {

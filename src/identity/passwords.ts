@@ -1,6 +1,8 @@
 // Password changes. By the user (current password + new): the current one is checked like a login
-// (a wrong one counts towards lockout and the IP budget) and the user's other sessions end. By an
-// administrator (`rampart user passwd`): the policy applies and every session of the user ends.
+// (a wrong one counts towards lockout and the IP budget), the new hash is written only over the one
+// checked (a password set meanwhile wins, and the change answers ERR_AUTH_INVALID_CREDENTIALS), and
+// the user's other sessions end. By an administrator (`rampart user passwd`): the policy applies,
+// the write is unconditional and every session of the user ends.
 import { recordCodeFailure } from "./code-failure.js";
 import { invalidCredentials, passwordPolicy, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
@@ -33,7 +35,24 @@ export async function changePassword(
   if (newPassword === currentPassword) throw passwordPolicy("it must differ from the current password");
   const now = deps.clock.now();
   const passwordHash = await deps.hasher.hash(newPassword);
-  await deps.store.updateUser(user.id, { passwordHash, mustChangePassword: false, updatedAt: now });
+  // Only over the hash the current password was checked against: if an administrator set a password
+  // (or another change landed) meanwhile, that one stays and this change is refused.
+  if (
+    !(await deps.store.replacePasswordHash(user.id, user.passwordHash, passwordHash, {
+      mustChangePassword: false,
+      updatedAt: now,
+    }))
+  ) {
+    await emit(deps, {
+      action: "auth.password_changed",
+      outcome: "failure",
+      userId: user.id,
+      sessionId: principal.sessionId,
+      ctx,
+      details: { by: "self", reason: "password_replaced_meanwhile" },
+    });
+    throw invalidCredentials();
+  }
   const revoked = await deps.store.revokeUserSessions(user.id, "password_changed", now, principal.sessionId);
   await emit(deps, {
     action: "auth.password_changed",

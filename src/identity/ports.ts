@@ -44,18 +44,43 @@ export interface IdentityStore {
   listUsers(): Promise<UserListing[]>;
   countUsers(): Promise<number>;
   updateUser(id: UserId, patch: UserPatch): Promise<boolean>;
+  /**
+   * Compare-and-set of the password: stores `newHash` (and `patch`) only while the stored hash is
+   * still `expectedHash`, the one just verified; false (and no change) when another write replaced
+   * it meanwhile (an administrator's reset, another change), so a stale check never overwrites it.
+   */
+  replacePasswordHash(
+    id: UserId,
+    expectedHash: string,
+    newHash: string,
+    patch: { mustChangePassword?: boolean; updatedAt: number },
+  ): Promise<boolean>;
   /** Undoes an insert whose audit event could not be written (fail-closed); cascades to factors. */
   deleteUser(id: UserId): Promise<void>;
+  /**
+   * Locks the account in one UPDATE: status locked, lockout_count + 1 and locked_until = now +
+   * durationsMs[lockout_count before it] (the last entry for any beyond) — unless a lock is already
+   * in force or the user is disabled. The new locked_until, or null when nothing changed.
+   */
+  lockUser(id: UserId, now: number, durationsMs: readonly number[]): Promise<number | null>;
+  /**
+   * After a complete login: lockout_count 0, no locked_until, a lapsed lock's status back to active —
+   * only while no lock is in force (one a concurrent burst set stays). False when one is.
+   */
+  resetLockout(id: UserId, now: number): Promise<boolean>;
 
   getTotp(userId: UserId): Promise<TotpFactor | null>;
   /** Stores a pending factor, replacing a pending one; false (and no change) when one is active. */
   putPendingTotp(userId: UserId, secretEnc: string, now: number): Promise<boolean>;
   /**
-   * In one transaction: pending → active with last_step = step, and the recovery code set replaced.
-   * False when no pending factor exists (someone else confirmed or reset it).
+   * In one transaction: pending → active with last_step = step, and the recovery code set replaced,
+   * only if the pending factor is still the one with `secretEnc` (the secret the code was checked
+   * against). False when it is not: none pending (confirmed or reset meanwhile) or another secret
+   * (a new enrolment begun meanwhile).
    */
   activateTotp(
     userId: UserId,
+    secretEnc: string,
     step: number,
     recoveryCodeHashes: readonly string[],
     now: number,
@@ -97,4 +122,6 @@ export interface EphemeralState {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** True if the key existed: of racing deleters exactly one sees true (single use). */
   del(key: string): Promise<boolean>;
+  /** Removes the key and answers its value, atomically: of racing takers exactly one gets it. */
+  getDel(key: string): Promise<string | null>;
 }

@@ -10,7 +10,7 @@ export interface SetOps {
   sAdd(
     key: string,
     member: string,
-    options?: { readonly memberTtlMs?: number; readonly ttlMs?: number },
+    options?: { readonly memberTtlMs?: number; readonly ttlMs?: number; readonly extendOnly?: boolean },
   ): Promise<boolean>;
   sRem(key: string, member: string): Promise<boolean>;
   sIsMember(key: string, member: string): Promise<boolean>;
@@ -35,6 +35,7 @@ export function ipFilterAsSets(
         ttlMs: options?.memberTtlMs ?? null,
         reason: "incident response",
         actor,
+        extendOnly: options?.extendOnly === true,
       });
       return !existed;
     },

@@ -9,7 +9,11 @@ import { CompiledIpRules, type IpDecision, type IpRule, type IpRuleKind, normali
 
 export interface IpRuleStore {
   list(): Promise<IpRule[]>;
-  upsert(rule: IpRule): Promise<void>;
+  /**
+   * Adds or replaces the entry of that kind and CIDR. `extendOnly`: an existing entry is replaced
+   * only if the new one lasts longer (no expiry being the longest); otherwise it stands as it is.
+   */
+  upsert(rule: IpRule, opts?: { readonly extendOnly?: boolean }): Promise<void>;
   /** True when an entry of that kind and CIDR existed. */
   remove(kind: IpRuleKind, cidr: string): Promise<boolean>;
 }
@@ -98,7 +102,7 @@ export class IpFilter {
   async add(
     kind: IpRuleKind,
     cidr: string,
-    opts: { ttlMs?: number | null; reason: string; actor: string },
+    opts: { ttlMs?: number | null; reason: string; actor: string; extendOnly?: boolean },
   ): Promise<IpRule> {
     const now = this.#o.clock.now();
     const rule: IpRule = {
@@ -115,9 +119,13 @@ export class IpFilter {
       outcome: "success",
       user_id: opts.actor,
       resource: rule.cidr,
-      details: { expires_at: rule.expiresAt, reason: rule.reason },
+      details: {
+        expires_at: rule.expiresAt,
+        reason: rule.reason,
+        ...(opts.extendOnly === true ? { extend_only: true } : {}),
+      },
     });
-    await this.#o.store.upsert(rule);
+    await this.#o.store.upsert(rule, { extendOnly: opts.extendOnly === true });
     await this.#announce();
     return rule;
   }

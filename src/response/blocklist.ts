@@ -1,8 +1,8 @@
 // The IP blocklist (CrowdSec/fail2ban style) over the EphemeralStore, shared by every gateway
-// instance: a block is a set member with its own expiry; each repeat offence doubles the duration
-// up to a cap (offences remembered for `rememberMs`); allow-list entries (config, with optional
-// expiry, IPs or CIDR ranges, plus runtime entries) are never blocked. The gateway calls
-// isBlocked(ip) as its first step.
+// instance: a block is a set member with its own expiry, which a later block only ever extends;
+// each repeat offence doubles the duration up to a cap (offences remembered for `rememberMs`);
+// allow-list entries (config, with optional expiry, IPs or CIDR ranges, plus runtime entries) are
+// never blocked. The gateway calls isBlocked(ip) as its first step.
 import { BlockList, isIP } from "node:net";
 import type { Clock } from "../kernel/index.js";
 import type { EphemeralSets as EphemeralStore } from "./ports.js";
@@ -26,6 +26,7 @@ export interface BlockResult {
   readonly blocked: boolean;
   readonly ip: string;
   readonly durationMs: number;
+  /** Blocked at least until then (a longer block already in place stands). */
   readonly untilMs: number;
   readonly offence: number;
   /** Why it was not blocked. */
@@ -104,7 +105,10 @@ export class IpBlocklist {
       return { blocked: false, ip: a, durationMs: 0, untilMs: now, offence: 0, reason: "allow_listed" };
     const offence = await this.#kv.incr(OFFENCES + a, 1, this.#s.rememberMs);
     const durationMs = Math.min(this.#s.maxMs, this.#s.baseMs * 2 ** Math.min(30, offence - 1));
-    await this.#kv.sAdd(BLOCKED, a, { memberTtlMs: durationMs });
+    // Extend only: concurrent blocks of one address (two incidents, two instances) land in any
+    // order, and the one that lands last may be the earlier, shorter offence; nor may an incident
+    // shorten a longer block (e.g. an operator's permanent one). The block lasts at least this long.
+    await this.#kv.sAdd(BLOCKED, a, { memberTtlMs: durationMs, extendOnly: true });
     return { blocked: true, ip: a, durationMs, untilMs: now + durationMs, offence };
   }
 

@@ -1,5 +1,6 @@
-// Incident and response errors: unknown incident, a lifecycle move that is not allowed, an action
-// past its deadline (retried, then escalated; never silently dropped).
+// Incident and response errors: unknown incident, a lifecycle move that is not allowed, a change
+// that lost to concurrent writers too many times in a row, an action past its deadline (retried,
+// then escalated; never silently dropped).
 import { RampartError } from "../kernel/index.js";
 
 export function incidentNotFound(id: string): RampartError {
@@ -11,6 +12,14 @@ export function incidentTransition(from: string, to: string): RampartError {
     status: 409,
     detail: `${from} -> ${to}`,
   });
+}
+
+export function incidentConflict(id: string): RampartError {
+  return new RampartError(
+    "ERR_INCIDENT_CONFLICT",
+    "The incident kept changing while this change was being applied; try again.",
+    { status: 409, detail: id },
+  );
 }
 
 export function actionTimeout(action: string, ms: number): RampartError {

@@ -1,7 +1,7 @@
 // An IncidentStore in memory: for `detect replay` (dry run, nothing persisted) and unit tests.
 // Same semantics as the database repository.
 import type { IncidentFilter, IncidentStore } from "./ports.js";
-import { type ActionRecord, CLOSED, type EvidenceItem, type Incident } from "./types.js";
+import { type ActionName, type ActionRecord, CLOSED, type EvidenceItem, type Incident } from "./types.js";
 
 export class MemoryIncidentStore implements IncidentStore {
   readonly #incidents = new Map<string, Incident>();
@@ -33,10 +33,10 @@ export class MemoryIncidentStore implements IncidentStore {
       .sort((a, b) => b.firstIndex - a.firstIndex || a.id.localeCompare(b.id))
       .slice(0, f.limit);
   }
-  async update(incident: Incident, from?: readonly Incident["status"][]): Promise<boolean> {
+  async update(incident: Incident): Promise<boolean> {
     const cur = this.#incidents.get(incident.id);
-    if (!cur || (from && !from.includes(cur.status))) return false;
-    this.#incidents.set(incident.id, incident);
+    if (!cur || cur.version !== incident.version) return false;
+    this.#incidents.set(incident.id, { ...incident, version: incident.version + 1 });
     return true;
   }
   async addEvidence(id: string, items: readonly EvidenceItem[]): Promise<number> {
@@ -71,6 +71,15 @@ export class MemoryIncidentStore implements IncidentStore {
   }
   async actions(id: string): Promise<ActionRecord[]> {
     return [...(this.#actions.get(id)?.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt);
+  }
+  async openActions(action: ActionName, target: string): Promise<ActionRecord[]> {
+    const out: ActionRecord[] = [];
+    for (const [id, m] of this.#actions) {
+      const i = this.#incidents.get(id);
+      if (!i || CLOSED.includes(i.status)) continue;
+      for (const a of m.values()) if (a.action === action && a.target === target) out.push(a);
+    }
+    return out;
   }
   async unfinishedActions(): Promise<ActionRecord[]> {
     const out: ActionRecord[] = [];

@@ -1,7 +1,7 @@
 // What response needs from outside: incident storage (src/store/repos/detection.ts, or the
 // in-memory store for replay and tests), and the small ports through which playbook actions reach
 // other modules — trading controls, identity, alert channels, evidence bundles.
-import type { ActionRecord, EvidenceItem, Incident, IncidentStatus } from "./types.js";
+import type { ActionName, ActionRecord, EvidenceItem, Incident, IncidentStatus } from "./types.js";
 
 export interface IncidentFilter {
   readonly status?: IncidentStatus | undefined;
@@ -17,8 +17,12 @@ export interface IncidentStore {
   insert(incident: Incident): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
   list(filter: IncidentFilter): Promise<Incident[]>;
-  /** Replaces the mutable fields; with `fromStatuses`, only if the status is one of them. */
-  update(incident: Incident, fromStatuses?: readonly IncidentStatus[]): Promise<boolean>;
+  /**
+   * Replaces the mutable fields, only if the stored incident is still at `incident.version` (the
+   * version it was read at), and stores version + 1; false (nothing written) when another writer
+   * got there first, or the incident is gone. On false, re-read and re-apply the change.
+   */
+  update(incident: Incident): Promise<boolean>;
   /** Adds evidence rows, ignoring ones already present; returns how many were new. */
   addEvidence(incidentId: string, items: readonly EvidenceItem[]): Promise<number>;
   evidence(incidentId: string): Promise<EvidenceItem[]>;
@@ -26,6 +30,8 @@ export interface IncidentStore {
   insertAction(a: ActionRecord): Promise<boolean>;
   updateAction(a: ActionRecord): Promise<void>;
   actions(incidentId: string): Promise<ActionRecord[]>;
+  /** Records of `action` on `target` (e.g. block_ip on an address) whose incident is not closed. */
+  openActions(action: ActionName, target: string): Promise<ActionRecord[]>;
   /** Actions left pending or running (resumed after a restart). */
   unfinishedActions(): Promise<ActionRecord[]>;
 }
@@ -65,7 +71,7 @@ export interface EphemeralSets {
   sAdd(
     key: string,
     member: string,
-    options?: { readonly memberTtlMs?: number; readonly ttlMs?: number },
+    options?: { readonly memberTtlMs?: number; readonly ttlMs?: number; readonly extendOnly?: boolean },
   ): Promise<boolean>;
   sRem(key: string, member: string): Promise<boolean>;
   sIsMember(key: string, member: string): Promise<boolean>;

@@ -5,13 +5,16 @@
 // responding (actions started or acknowledged) → contained (every action finished) → resolved |
 // false_positive (people). Escalation when the incident's events pass the type's
 // escalation_threshold, or when an action fails after its retries. Every step is a ledger event.
+// Concurrency: the consumer (one per instance), the action runner and people all write incidents;
+// every write is optimistic (#mutate: applied over the version read, else re-read and re-applied),
+// and only people close an incident: once closed, nothing here changes it or runs its playbook.
 import type { AuditEventInput, AuditRecorder } from "../audit/index.js";
 import type { Detection, DetectionSink, Severity } from "../detection/index.js";
 import { THREAT_LEVELS } from "../detection/index.js";
 import type { Clock, Logger, RampartError } from "../kernel/index.js";
 import { silentLogger } from "../kernel/index.js";
 import { type ActionPorts, describeAction, executeAction, planTargets } from "./actions.js";
-import { incidentNotFound, incidentTransition } from "./errors.js";
+import { incidentConflict, incidentNotFound, incidentTransition } from "./errors.js";
 import type { IncidentFilter, IncidentStore } from "./ports.js";
 import { ActionRunner } from "./runner.js";
 import { escalationActions, incidentType, playbookFor, type ResponseSettings } from "./settings.js";
@@ -19,6 +22,7 @@ import {
   ACTION_FINISHED,
   type ActionName,
   type ActionRecord,
+  type ActionStatus,
   CLOSED,
   type EvidenceItem,
   type Incident,
@@ -54,6 +58,10 @@ export interface IncidentView {
 }
 
 const SYSTEM: IncidentActor = { id: "system:response", via: "system" };
+/** Attempts at one incident write before giving up (each lost only to another writer's success). */
+const MAX_WRITES = 8;
+/** An incident's block_ip record in these states holds (or is about to place) a block. */
+const HOLDS_BLOCK: readonly ActionStatus[] = ["pending", "running", "done"];
 
 function maxSeverity(a: Severity, b: Severity): Severity {
   return THREAT_LEVELS.indexOf(b) > THREAT_LEVELS.indexOf(a) ? b : a;
@@ -190,11 +198,32 @@ export class Responder implements DetectionSink {
       return { ...i, status: to, closedBy: actor.id, resolution: note };
     });
     await this.#ports.readOnly?.release(id);
-    if (to === "false_positive" && this.#ports.blocklist) {
+    if (to === "false_positive" && this.#ports.blocklist)
       for (const a of await this.#store.actions(id))
-        if (a.action === "block_ip" && a.status === "done") await this.#ports.blocklist.unblock(a.target);
-    }
+        if (a.action === "block_ip" && a.status === "done") await this.#liftBlock(id, a.target);
     return done;
+  }
+
+  /**
+   * Lifts the block that incident `id` (a false positive) placed on `ip`, unless another incident
+   * that is still open holds one on the same address (placed, being placed, or waiting for a
+   * retry): the blocklist has one entry per address, so blocks are attributed through the
+   * incidents' block_ip action records. Such an address stays blocked until its expiry.
+   */
+  async #liftBlock(id: string, ip: string): Promise<void> {
+    const blocklist = this.#ports.blocklist;
+    if (!blocklist) return;
+    const others = (await this.#store.openActions("block_ip", ip)).filter(
+      (a) => a.incidentId !== id && !a.dryRun && HOLDS_BLOCK.includes(a.status),
+    );
+    if (others.length > 0) {
+      this.#log.info(
+        { incident: id, ip, heldBy: others.map((a) => a.incidentId) },
+        "block kept: another open incident holds it",
+      );
+      return;
+    }
+    await blocklist.unblock(ip);
   }
 
   async #transition(
@@ -203,30 +232,61 @@ export class Responder implements DetectionSink {
     action: string,
     change: (i: Incident) => Incident,
   ): Promise<Incident> {
-    for (let tries = 0; tries < 5; tries++) {
-      const cur = await this.#store.get(id);
-      if (!cur) throw incidentNotFound(id);
+    let recordedFrom: IncidentStatus | undefined;
+    const r = await this.#mutate(id, async (cur) => {
       const next = { ...change(cur), updatedAt: this.#o.clock.now() };
-      // Recorded before it takes effect (fail-closed for people's actions).
-      await this.#record(
-        {
-          action,
-          outcome: "success",
-          resource: id,
-          details: {
-            from: cur.status,
-            to: next.status,
-            ...(next.resolution && next.resolution !== cur.resolution ? { note: next.resolution } : {}),
+      // Recorded before it takes effect (fail-closed for people's actions); a retry after another
+      // writer's change records again only if it found another status.
+      if (recordedFrom !== cur.status) {
+        await this.#record(
+          {
+            action,
+            outcome: "success",
+            resource: id,
+            details: {
+              from: cur.status,
+              to: next.status,
+              ...(next.resolution && next.resolution !== cur.resolution ? { note: next.resolution } : {}),
+            },
           },
-        },
-        actor,
-      );
-      if (await this.#store.update(next, [cur.status])) return next;
-    }
-    throw incidentTransition("changing", "changed");
+          actor,
+        );
+        recordedFrom = cur.status;
+      }
+      return next;
+    });
+    if (!r) throw incidentNotFound(id);
+    return r.after;
   }
 
-  async #one(d: Detection): Promise<void> {
+  /**
+   * One write of an incident under optimistic concurrency. `change` gets the stored incident and
+   * returns what to store, or undefined when there is nothing to do (e.g. it was closed). The write
+   * applies only over the version read; when another writer got in between, the change is applied
+   * again to a fresh read, up to MAX_WRITES times. `read`, when given, is a copy just read (saves
+   * the first read). Undefined when nothing was written.
+   */
+  async #mutate(
+    id: string,
+    change: (cur: Incident) => Incident | undefined | Promise<Incident | undefined>,
+    read?: Incident,
+  ): Promise<{ before: Incident; after: Incident } | undefined> {
+    let cur = read;
+    for (let tries = 0; tries < MAX_WRITES; tries++) {
+      cur ??= await this.#store.get(id);
+      if (!cur) return undefined;
+      const next = await change(cur);
+      if (!next) return undefined;
+      const write: Incident = { ...next, id: cur.id, version: cur.version };
+      if (await this.#store.update(write))
+        return { before: cur, after: { ...write, version: cur.version + 1 } };
+      cur = undefined;
+    }
+    throw incidentConflict(id);
+  }
+
+  /** `regroup`: whether an incident closed under this detection may send it to a new one. */
+  async #one(d: Detection, regroup = true): Promise<void> {
     const s = this.#o.settings;
     const t = incidentType(s, d.type);
     const now = this.#o.clock.now();
@@ -255,13 +315,15 @@ export class Responder implements DetectionSink {
         resolution: null,
         rules: [],
         context: EMPTY_CONTEXT,
+        version: 0,
       };
       if (await this.#store.insert(fresh)) {
         created = true;
         inc = fresh;
       } else {
+        // Processed before (a replay): the incident it opened, unless people have closed it since.
         inc = await this.#store.get(fresh.id);
-        if (!inc) return;
+        if (!inc || CLOSED.includes(inc.status)) return;
       }
     }
     const added = await this.#store.addEvidence(
@@ -269,44 +331,58 @@ export class Responder implements DetectionSink {
       d.evidence.map((index) => ({ index, rule: d.rule })),
     );
     if (!created && added === 0 && inc.rules.includes(d.rule)) return; // processed before
-    let next: Incident = {
-      ...inc,
-      updatedAt: now,
-      lastIndex: Math.max(inc.lastIndex, d.index),
-      lastEventAt: Math.max(inc.lastEventAt, d.atMs),
-      firstIndex: Math.min(inc.firstIndex, d.evidence[0] ?? d.index),
-      eventCount: inc.eventCount + added,
-      detectionCount: inc.detectionCount + 1,
-      severity: d.severity ? maxSeverity(inc.severity, d.severity) : inc.severity,
-      rules: union(inc.rules, [d.rule]),
-      context: mergeContext(inc.context, d),
-    };
-    const escalate =
-      !next.escalated && !CLOSED.includes(next.status) && next.eventCount > t.escalation_threshold;
-    if (escalate) next = { ...next, escalated: true, severity: raise(next.severity) };
-    await this.#store.update(next);
+    // Applied to the incident as stored at the time of the write: another instance's consumer may
+    // have added its own events, a person may have acknowledged or closed it.
+    const r = await this.#mutate(
+      inc.id,
+      (cur) => {
+        if (CLOSED.includes(cur.status)) return undefined;
+        const next: Incident = {
+          ...cur,
+          updatedAt: now,
+          lastIndex: Math.max(cur.lastIndex, d.index),
+          lastEventAt: Math.max(cur.lastEventAt, d.atMs),
+          firstIndex: Math.min(cur.firstIndex, d.evidence[0] ?? d.index),
+          eventCount: cur.eventCount + added,
+          detectionCount: cur.detectionCount + 1,
+          severity: d.severity ? maxSeverity(cur.severity, d.severity) : cur.severity,
+          rules: union(cur.rules, [d.rule]),
+          context: mergeContext(cur.context, d),
+        };
+        return !next.escalated && next.eventCount > t.escalation_threshold
+          ? { ...next, escalated: true, severity: raise(next.severity) }
+          : next;
+      },
+      inc,
+    );
     if (created)
       await this.#record({
         action: "incident.detected",
         outcome: "success",
-        resource: next.id,
+        resource: inc.id,
         details: {
-          type: next.type,
-          subject: next.subject,
-          severity: next.severity,
+          type: inc.type,
+          subject: inc.subject,
+          severity: r?.after.severity ?? inc.severity,
           rule: d.rule,
           evidence: d.evidence.slice(0, 50),
           summary: d.summary,
         },
         risk_score: 100,
       });
-    if (escalate)
+    if (!r) {
+      // Closed by a person after it was read: it stays as they left it (its evidence rows aside),
+      // and the detection goes where it would have gone had it come a moment later, a new incident.
+      if (regroup && !created) await this.#one(d, false);
+      return;
+    }
+    const next = r.after;
+    if (next.escalated && !r.before.escalated)
       await this.#escalate(
         next,
         `events ${next.eventCount} passed the escalation threshold ${t.escalation_threshold}`,
         false,
       );
-    if (CLOSED.includes(next.status)) return;
     const pb = playbookFor(s, next.type);
     await this.#plan(next, pb.actions, next.dryRun);
   }
@@ -338,10 +414,13 @@ export class Responder implements DetectionSink {
   async #escalate(i: Incident, why: string, mark: boolean): Promise<void> {
     let cur = i;
     if (mark) {
-      const fresh = await this.#store.get(i.id);
-      if (!fresh || fresh.escalated) return;
-      cur = { ...fresh, escalated: true, severity: raise(fresh.severity), updatedAt: this.#o.clock.now() };
-      await this.#store.update(cur);
+      const r = await this.#mutate(i.id, (fresh) =>
+        fresh.escalated || CLOSED.includes(fresh.status)
+          ? undefined
+          : { ...fresh, escalated: true, severity: raise(fresh.severity), updatedAt: this.#o.clock.now() },
+      );
+      if (!r) return;
+      cur = r.after;
     }
     await this.#record({
       action: "incident.escalated",
@@ -364,8 +443,27 @@ export class Responder implements DetectionSink {
     const found = await this.#find(id, key);
     if (!found || ACTION_FINISHED.includes(found.a.status)) return;
     const { i, a } = found;
+    if (i.status === "false_positive") {
+      // A person found nothing to respond to: what the playbook had not done yet is not done.
+      const skipped: ActionRecord = {
+        ...a,
+        status: "skipped",
+        detail: "not run: the incident was marked a false positive",
+        updatedAt: this.#o.clock.now(),
+      };
+      await this.#store.updateAction(skipped);
+      await this.#recordAction(skipped, "success");
+      return;
+    }
     if (i.status === "detected")
-      await this.#store.update({ ...i, status: "responding", updatedAt: this.#o.clock.now() }, ["detected"]);
+      await this.#mutate(
+        id,
+        (cur) =>
+          cur.status === "detected"
+            ? { ...cur, status: "responding", updatedAt: this.#o.clock.now() }
+            : undefined,
+        i,
+      );
     await this.#store.updateAction({ ...a, status: "running", attempts: n, updatedAt: this.#o.clock.now() });
     const out = await executeAction(a.action, a.target, i, this.#ports);
     const done: ActionRecord = {
@@ -377,6 +475,13 @@ export class Responder implements DetectionSink {
     };
     await this.#store.updateAction(done);
     await this.#recordAction(done, "success");
+    if (done.action === "block_ip" && done.status === "done") {
+      // Marked a false positive while this block was being placed: the close found the action not
+      // yet done and left it, so it is lifted here. (The close writes the status before reading the
+      // actions, this the action before reading the status: one of the two sees the other.)
+      const latest = await this.#store.get(id);
+      if (latest?.status === "false_positive") await this.#liftBlock(id, done.target);
+    }
     await this.#maybeContained(id);
   }
 
@@ -405,15 +510,17 @@ export class Responder implements DetectionSink {
     const acts = await this.#store.actions(id);
     if (acts.length === 0 || !acts.every((a) => ACTION_FINISHED.includes(a.status) && a.status !== "failed"))
       return;
-    const i = await this.#store.get(id);
-    if (!i || (i.status !== "responding" && i.status !== "detected")) return;
-    const next: Incident = { ...i, status: "contained", updatedAt: this.#o.clock.now() };
-    if (await this.#store.update(next, [i.status]))
+    const r = await this.#mutate(id, (i) =>
+      i.status === "responding" || i.status === "detected"
+        ? { ...i, status: "contained", updatedAt: this.#o.clock.now() }
+        : undefined,
+    );
+    if (r)
       await this.#record({
         action: "incident.contained",
         outcome: "success",
         resource: id,
-        details: { from: i.status },
+        details: { from: r.before.status },
       });
   }
 

@@ -60,6 +60,11 @@ export interface Incident {
   readonly resolution: string | null;
   readonly rules: readonly string[];
   readonly context: IncidentContext;
+  /**
+   * Optimistic concurrency: how many times the stored incident has been written (0 when
+   * inserted). IncidentStore.update applies only over this exact version, and stores version + 1.
+   */
+  readonly version: number;
 }
 
 export interface EvidenceItem {

@@ -132,6 +132,23 @@ for (const target of ephemeralTargets(process.env)) {
       assert.equal(await s.get("nonce"), `c${winners[0]}`);
     });
 
+    test(name("getDel hands the value to exactly one of 200 concurrent callers"), async () => {
+      assert.equal(await s.getDel("once"), null);
+      await s.set("once", "v1");
+      const got = await Promise.all(Array.from({ length: 200 }, () => s.getDel("once")));
+      assert.deepEqual(
+        got.filter((g) => g !== null),
+        ["v1"],
+      );
+      assert.equal(await s.get("once"), null);
+      // Put back after a take, it can be taken again; once expired, there is nothing to take.
+      await s.setIfAbsent("once", "v2", h.ttl);
+      assert.equal(await s.getDel("once"), "v2");
+      await s.setIfAbsent("once", "v3", h.ttl);
+      await h.advance(h.ttl + 30);
+      assert.equal(await s.getDel("once"), null);
+    });
+
     test(name("a single-use marker can be set again once it expires"), async () => {
       const marks = await Promise.all([
         s.setIfAbsent("totp:u1:123456", "1", h.ttl),
@@ -242,6 +259,8 @@ for (const target of ephemeralTargets(process.env)) {
       await assert.rejects(s.get("typed:set"), wrong);
       await assert.rejects(s.incr("typed:str", 1, 1000), wrong);
       await assert.rejects(s.take("typed:set", { capacity: 1, refillPerSec: 1 }), wrong);
+      await assert.rejects(s.getDel("typed:set"), wrong);
+      assert.deepEqual(await s.sMembers("typed:set"), ["m"], "a refused getDel leaves the key");
     });
 
     test(name("publish reaches subscribers on another instance, until they unsubscribe"), async () => {

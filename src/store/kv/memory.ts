@@ -137,6 +137,14 @@ export class MemoryEphemeralStore implements EphemeralStore {
     return existed;
   }
 
+  async getDel(key: string): Promise<string | null> {
+    const e = this.live(key);
+    if (e === undefined) return null;
+    if (e.kind !== "string") throw wrongType();
+    this.backend.entries.delete(this.prefix + key);
+    return e.value;
+  }
+
   async ttl(key: string): Promise<number | null> {
     const e = this.live(key);
     if (e === undefined) return null;
@@ -158,9 +166,13 @@ export class MemoryEphemeralStore implements EphemeralStore {
       this.put(key, e);
     }
     const added = !e.members.has(member);
+    const expiresAt =
+      options.memberTtlMs === undefined ? Number.POSITIVE_INFINITY : now + options.memberTtlMs;
+    // live() has dropped expired members, so a current expiry here is in the future.
+    const current = e.members.get(member);
     e.members.set(
       member,
-      options.memberTtlMs === undefined ? Number.POSITIVE_INFINITY : now + options.memberTtlMs,
+      options.extendOnly === true && current !== undefined ? Math.max(current, expiresAt) : expiresAt,
     );
     // Without ttlMs the set's own expiry is "when its last member goes" (see SetAddOptions), which
     // live() already enforces member by member; so only an explicit ttlMs sets a key expiry.

@@ -14,9 +14,20 @@ if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]
 return v`;
 
 /**
+ * KEYS[1] string. Its value (false, i.e. nil, when absent), and the key removed: GETDEL, which
+ * Redis only has from 6.2. A key of another type is a WRONGTYPE error from GET, and stays.
+ */
+export const GETDEL = `
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v`;
+
+/**
  * Sets are sorted sets scored by each member's expiry (ms, server time; +inf for none).
  * KEYS[1] set; ARGV[1] member; ARGV[2] member ttl ms (0 = none); ARGV[3] set ttl ms (0 = follow
- * the longest-lived member). Returns 1 if the member was not already live.
+ * the longest-lived member); ARGV[4] '1': extend only (a live member's expiry never moves earlier;
+ * expired members are gone first; ZADD GT's effect, which Redis only has from 6.2). Returns 1 if
+ * the member was not already live.
  */
 export const SADD = `
 ${NOW}
@@ -24,7 +35,13 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local memberTtl = tonumber(ARGV[2])
 local score = '+inf'
 if memberTtl > 0 then score = string.format('%d', now + memberTtl) end
-local added = redis.call('ZADD', KEYS[1], score, ARGV[1])
+local keep = false
+if ARGV[4] == '1' then
+  local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if cur and (cur == 'inf' or (score ~= '+inf' and tonumber(cur) >= tonumber(score))) then keep = true end
+end
+local added = 0
+if not keep then added = redis.call('ZADD', KEYS[1], score, ARGV[1]) end
 local keyTtl = tonumber(ARGV[3])
 if keyTtl > 0 then
   redis.call('PEXPIRE', KEYS[1], keyTtl)

@@ -3,7 +3,7 @@
 import { Redis } from "ioredis";
 import { StoreError } from "../errors.js";
 import { type StoreLogger, silentLogger } from "../types.js";
-import { INCR, SADD, SISMEMBER, SMEMBERS, SREM, TAKE } from "./redis-scripts.js";
+import { GETDEL, INCR, SADD, SISMEMBER, SMEMBERS, SREM, TAKE } from "./redis-scripts.js";
 import type {
   EphemeralStore,
   MessageHandler,
@@ -17,7 +17,14 @@ import { checkBucket, checkIncrement, checkTtl } from "./validate.js";
 /** The commands defineCommand adds (ioredis runs them with EVALSHA, falling back to EVAL). */
 interface Scripted {
   rampartIncr(key: string, by: number, ttlMs: number): Promise<number>;
-  rampartSAdd(key: string, member: string, memberTtlMs: number, ttlMs: number): Promise<number>;
+  rampartGetDel(key: string): Promise<string | null>;
+  rampartSAdd(
+    key: string,
+    member: string,
+    memberTtlMs: number,
+    ttlMs: number,
+    extendOnly: "0" | "1",
+  ): Promise<number>;
   rampartSRem(key: string, member: string): Promise<number>;
   rampartSIsMember(key: string, member: string): Promise<number>;
   rampartSMembers(key: string): Promise<string[]>;
@@ -31,6 +38,7 @@ interface Scripted {
 
 function defineScripts(client: Redis): Scripted {
   client.defineCommand("rampartIncr", { numberOfKeys: 1, lua: INCR });
+  client.defineCommand("rampartGetDel", { numberOfKeys: 1, lua: GETDEL });
   client.defineCommand("rampartSAdd", { numberOfKeys: 1, lua: SADD });
   client.defineCommand("rampartSRem", { numberOfKeys: 1, lua: SREM });
   client.defineCommand("rampartSIsMember", { numberOfKeys: 1, lua: SISMEMBER });
@@ -133,6 +141,10 @@ export class RedisEphemeralStore implements EphemeralStore {
     return guard(async () => (await this.client.del(this.k(key))) > 0);
   }
 
+  getDel(key: string): Promise<string | null> {
+    return guard(() => this.scripts.rampartGetDel(this.k(key)));
+  }
+
   ttl(key: string): Promise<number | null> {
     return guard(async () => {
       const ms = await this.client.pttl(this.k(key));
@@ -145,7 +157,10 @@ export class RedisEphemeralStore implements EphemeralStore {
     const memberTtl =
       options.memberTtlMs === undefined ? 0 : checkTtl("sAdd: memberTtlMs", options.memberTtlMs);
     const ttl = options.ttlMs === undefined ? 0 : checkTtl("sAdd: ttlMs", options.ttlMs);
-    return guard(async () => (await this.scripts.rampartSAdd(this.k(key), member, memberTtl, ttl)) === 1);
+    const extend = options.extendOnly === true ? "1" : "0";
+    return guard(
+      async () => (await this.scripts.rampartSAdd(this.k(key), member, memberTtl, ttl, extend)) === 1,
+    );
   }
 
   sRem(key: string, member: string): Promise<boolean> {

@@ -26,6 +26,11 @@ export interface SetAddOptions {
   /** The member expires this long after being added (re-adding refreshes it). */
   readonly memberTtlMs?: number;
   /**
+   * Never shortens a live member's expiry: the later of its current expiry and this call's stands
+   * (a member without expiry keeps none). For blocks that concurrent callers extend, in any order.
+   */
+  readonly extendOnly?: boolean;
+  /**
    * The whole set expires this long after this call. Without it, the set lives exactly as long as
    * its longest-lived member (forever if any member has no expiry).
    */
@@ -50,6 +55,11 @@ export interface EphemeralStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** True if the key existed. */
   del(key: string): Promise<boolean>;
+  /**
+   * Removes the key and answers the string it held, in one atomic step (Redis GETDEL): of any
+   * number of racing callers exactly one gets the value, the rest null. Null for an absent key.
+   */
+  getDel(key: string): Promise<string | null>;
   /** Milliseconds left; Infinity for a key without expiry; null for an absent key. */
   ttl(key: string): Promise<number | null>;
   /** True if `member` was not already a (live) member. */

@@ -36,6 +36,7 @@ import { auditSinks } from "./0008_audit_sinks.js";
 import { detection } from "./0009_detection.js";
 import { network } from "./0010_network.js";
 import { ledgerAppendOnly } from "./0011_ledger_append_only.js";
+import { incidentVersion } from "./0012_incident_version.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -53,4 +54,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: StoreM
   ["0009_detection", detection],
   ["0010_network", network],
   ["0011_ledger_append_only", ledgerAppendOnly],
+  ["0012_incident_version", incidentVersion],
 ];

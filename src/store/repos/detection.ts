@@ -1,7 +1,8 @@
 // Detection and response storage over Kysely (SQLite and PostgreSQL alike): the stream consumer's
 // position + snapshot + detection records (DetectionStore, saved in one transaction), and incidents
 // with their evidence and action records (IncidentStore). Evidence and action rows are keyed so a
-// detection or action processed twice is stored once.
+// detection or action processed twice is stored once. Incident writes are optimistic: each one
+// applies only over the version it was read at and bumps it (migration 0012_incident_version).
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { Assessment, ConsumerState, DetectionStore, ThreatLevel } from "../../detection/index.js";
 import type {
@@ -133,6 +134,7 @@ function toIncident(r: Selectable<IncidentTable>): Incident {
     resolution: r.resolution,
     rules: JSON.parse(r.rules) as string[],
     context: JSON.parse(r.context) as IncidentContext,
+    version: Number(r.version),
   };
 }
 
@@ -158,6 +160,7 @@ function incidentRow(i: Incident): Insertable<IncidentTable> {
     resolution: i.resolution,
     rules: JSON.stringify(i.rules),
     context: JSON.stringify(i.context),
+    version: i.version,
   };
 }
 
@@ -219,11 +222,14 @@ export class IncidentRepository implements IncidentStore {
     return rows.map(toIncident);
   }
 
-  async update(incident: Incident, from?: readonly IncidentStatus[]): Promise<boolean> {
-    const { id: _id, ...row } = incidentRow(incident);
-    let q = this.#db.updateTable("incidents").set(row).where("id", "=", incident.id);
-    if (from !== undefined) q = q.where("status", "in", [...from]);
-    const r = await q.executeTakeFirst();
+  async update(incident: Incident): Promise<boolean> {
+    const { id: _id, version: _version, ...row } = incidentRow(incident);
+    const r = await this.#db
+      .updateTable("incidents")
+      .set({ ...row, version: incident.version + 1 })
+      .where("id", "=", incident.id)
+      .where("version", "=", incident.version)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows ?? 0n) === 1;
   }
 
@@ -289,6 +295,20 @@ export class IncidentRepository implements IncidentStore {
       .where("incident_id", "=", incidentId)
       .orderBy("created_at")
       .orderBy("action_key")
+      .execute();
+    return rows.map(toAction);
+  }
+
+  async openActions(action: ActionName, target: string): Promise<ActionRecord[]> {
+    const rows = await this.#db
+      .selectFrom("incident_actions")
+      .innerJoin("incidents", "incidents.id", "incident_actions.incident_id")
+      .selectAll("incident_actions")
+      .where("incident_actions.action_key", "=", `${action}:${target}`)
+      .where("incident_actions.action", "=", action)
+      .where("incident_actions.target", "=", target)
+      .where("incidents.status", "not in", CLOSED)
+      .orderBy("incident_actions.created_at")
       .execute();
     return rows.map(toAction);
   }

@@ -1,6 +1,7 @@
-// Property: the identity cache never outlives a change. A session revoked, a user disabled or a
-// step-up recorded through one instance's cached store is seen at once by another instance that
-// had the old answer cached (shared database, shared ephemeral bus: memory backend or Redis).
+// Property: the identity cache never outlives a change. A session revoked, a user disabled, a
+// password replaced or a step-up recorded through one instance's cached store is seen at once by
+// another instance that had the old answer cached (shared database, shared ephemeral bus: memory
+// backend or Redis).
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { CachedIdentityStore, type IdentityStore, type Session, type User } from "../../identity/index.js";
@@ -51,7 +52,7 @@ for (const target of ephemeralTargets(process.env)) {
       return { inner, a, b, clock, delivered };
     }
 
-    test("revocation, disabling and step-up through instance A are seen by instance B at once", async () => {
+    test("revocation, disabling, a password replaced and step-up through instance A are seen by instance B at once", async () => {
       const { inner, a, b, clock } = await pair();
       const now = clock.now();
       const { user, session } = await fixtures(inner, now);
@@ -65,6 +66,17 @@ for (const target of ephemeralTargets(process.env)) {
 
       await a.updateUser(user.id, { status: "disabled", updatedAt: now + 6000 });
       await until(async () => (await b.findUserById(user.id))?.status === "disabled", 5000, 1);
+
+      // A password replaced only over the expected hash: a stale expectation changes nothing.
+      assert.equal(
+        await a.replacePasswordHash(user.id, "$argon2id$stale", "$argon2id$z", { updatedAt: now }),
+        false,
+      );
+      assert.equal(
+        await a.replacePasswordHash(user.id, "$argon2id$x", "$argon2id$y", { updatedAt: now }),
+        true,
+      );
+      await until(async () => (await b.findUserById(user.id))?.passwordHash === "$argon2id$y", 5000, 1);
 
       await a.revokeSession(session.id, "test", now);
       await until(async () => (await b.findSessionByTokenHash("h1"))?.revokedAt != null, 5000, 1);

@@ -1,8 +1,9 @@
 // The identity module's IdentityStore port over Kysely (SQLite and PostgreSQL alike). Single-use
 // guards are single conditional UPDATEs whose affected-row count says who won: the TOTP replay
-// guard (last_step < :step), recovery codes (used_at IS NULL) and session revocation
-// (revoked_at IS NULL). Multi-row changes (activate factor + recovery codes) run in a transaction.
-import type { Kysely, Selectable, Transaction } from "kysely";
+// guard (last_step < :step), recovery codes (used_at IS NULL), session revocation
+// (revoked_at IS NULL), a password change or rehash (password_hash = the hash verified) and a
+// factor's activation (secret_enc = the secret the code was checked against). Multi-row changes (activate factor + recovery codes) run in a transaction.
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type {
   IdentityStore,
   Session,
@@ -90,6 +91,63 @@ export class IdentityRepository implements IdentityStore {
     await this.db.deleteFrom("users").where("id", "=", id).execute();
   }
 
+  async lockUser(id: UserId, now: number, durationsMs: readonly number[]): Promise<number | null> {
+    // Every SET expression reads the row as it was, so lockout_count in the CASE is the number of
+    // lockouts before this one. The values are integers computed here, inlined as literals (a
+    // parameter in a CASE arm has no type PostgreSQL can infer).
+    const until = (d: number | undefined) => {
+      const t = now + (d ?? 0);
+      if (!Number.isSafeInteger(t)) throw new RangeError("lockUser: locked_until must be an integer");
+      return sql.lit(t);
+    };
+    const last = durationsMs.length - 1;
+    const lockedUntil =
+      last <= 0
+        ? sql<number>`${until(durationsMs[0])}`
+        : sql<number>`case ${sql.join(
+            durationsMs
+              .slice(0, last)
+              .map((d, k) => sql`when lockout_count = ${sql.lit(k)} then ${until(d)}`),
+            sql` `,
+          )} else ${until(durationsMs[last])} end`;
+    const r = await this.db
+      .updateTable("users")
+      .set({
+        status: "locked",
+        lockout_count: sql<number>`lockout_count + 1`,
+        locked_until: lockedUntil,
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .where((eb) =>
+        eb.or([
+          eb("status", "=", "active"),
+          eb.and([
+            eb("status", "=", "locked"),
+            eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]),
+          ]),
+        ]),
+      )
+      .returning("locked_until")
+      .executeTakeFirst();
+    return r?.locked_until == null ? null : Number(r.locked_until);
+  }
+
+  async resetLockout(id: UserId, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("users")
+      .set({
+        lockout_count: 0,
+        locked_until: null,
+        status: sql<string>`case when status = 'locked' then 'active' else status end`,
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
+      .executeTakeFirst();
+    return changed(r) === 1;
+  }
+
   async insertUser(u: User): Promise<boolean> {
     try {
       await this.db
@@ -169,6 +227,25 @@ export class IdentityRepository implements IdentityStore {
     return changed(r) === 1;
   }
 
+  async replacePasswordHash(
+    id: UserId,
+    expectedHash: string,
+    newHash: string,
+    p: { mustChangePassword?: boolean; updatedAt: number },
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable("users")
+      .set({
+        password_hash: newHash,
+        updated_at: p.updatedAt,
+        ...(p.mustChangePassword !== undefined && { must_change_password: p.mustChangePassword }),
+      })
+      .where("id", "=", id)
+      .where("password_hash", "=", expectedHash)
+      .executeTakeFirst();
+    return changed(r) === 1;
+  }
+
   async getTotp(userId: UserId): Promise<TotpFactor | null> {
     const r = await this.db
       .selectFrom("user_totp")
@@ -206,13 +283,20 @@ export class IdentityRepository implements IdentityStore {
     });
   }
 
-  activateTotp(userId: UserId, step: number, hashes: readonly string[], now: number): Promise<boolean> {
+  activateTotp(
+    userId: UserId,
+    secretEnc: string,
+    step: number,
+    hashes: readonly string[],
+    now: number,
+  ): Promise<boolean> {
     return this.store.transaction(async (trx) => {
       const r = await trx
         .updateTable("user_totp")
         .set({ status: "active", last_step: step, confirmed_at: now })
         .where("user_id", "=", userId)
         .where("status", "=", "pending")
+        .where("secret_enc", "=", secretEnc)
         .executeTakeFirst();
       if (changed(r) !== 1) return false;
       await insertRecoveryCodes(trx, userId, hashes, now);

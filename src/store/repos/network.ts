@@ -18,7 +18,7 @@ export function createIpRuleRepository(store: Store): IpRuleStore {
         }),
       );
     },
-    async upsert(rule) {
+    async upsert(rule, opts) {
       const row = {
         kind: rule.kind,
         cidr: rule.cidr,
@@ -30,14 +30,24 @@ export function createIpRuleRepository(store: Store): IpRuleStore {
       await db
         .insertInto("ip_rules")
         .values(row)
-        .onConflict((oc) =>
-          oc.columns(["kind", "cidr"]).doUpdateSet({
+        .onConflict((oc) => {
+          const update = oc.columns(["kind", "cidr"]).doUpdateSet({
             expires_at: row.expires_at,
             reason: row.reason,
             source: row.source,
             created_at: row.created_at,
-          }),
-        )
+          });
+          // Extend only: replace the entry only if the new one outlasts it (in one statement, so
+          // concurrent writers cannot shorten it whatever order they land in).
+          return opts?.extendOnly === true
+            ? update.where((eb) =>
+                eb.or([
+                  eb.and([eb("excluded.expires_at", "is", null), eb("ip_rules.expires_at", "is not", null)]),
+                  eb("excluded.expires_at", ">", eb.ref("ip_rules.expires_at")),
+                ]),
+              )
+            : update;
+        })
         .execute();
     },
     async remove(kind, cidr) {

@@ -1,4 +1,4 @@
-// Table types of src/detection and src/response (migration 0009_detection). JSON columns are
+// Table types of src/detection and src/response (migrations 0009_detection, 0012_incident_version). JSON columns are
 // text, serialised by repos/detection.ts.
 import type { Flag, Millis } from "../schema.js";
 
@@ -40,6 +40,8 @@ export interface IncidentTable {
   resolution: string | null;
   rules: string;
   context: string;
+  /** Bumped by every write; writes are conditional on it (migration 0012_incident_version). */
+  version: number;
 }
 
 export interface IncidentEvidenceTable {
