@@ -32,6 +32,13 @@ export const approvalUnavailable = (path: string): RampartError =>
     { status: 403, expose: { path } },
   );
 
+export const approvalLocked = (path: string): RampartError =>
+  new RampartError(
+    "ERR_VAULT_APPROVAL_LOCKED",
+    `${path} needs a four-eyes approval for reads; only the local administrator (rampart vault put --approval none) can turn that off`,
+    { status: 403, expose: { path } },
+  );
+
 export const badTemplate = (where: string, why: string): RampartError =>
   new RampartError("ERR_VAULT_TEMPLATE", `template ${where}: ${why}`, { status: 400 });
 

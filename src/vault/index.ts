@@ -5,6 +5,7 @@ export { refuseApprovals } from "./approval.js";
 export type { Classification, ClassificationConfig, LevelAttributes, Retention } from "./classification.js";
 export { Classifier, parseRetention } from "./classification.js";
 export {
+  approvalLocked,
   approvalUnavailable,
   badPath,
   badTemplate,

@@ -17,6 +17,8 @@ export interface SecretVersionRecord {
   createdAt: number;
   createdBy: string;
   destroyedAt: number | null;
+  /** Reading this version needs a four-eyes approval: set when written, never cleared. */
+  approvalRequired: boolean;
 }
 
 export interface StoredValue {
@@ -32,8 +34,8 @@ export interface NewSecretVersion {
   version: number;
   createdAt: number;
   createdBy: string;
-  /** Set the approval flag; undefined keeps the stored one. */
-  approvalRequired?: boolean;
+  /** The secret's approval flag from now on, and this version's (which never changes). */
+  approvalRequired: boolean;
   values: readonly StoredValue[];
 }
 
@@ -50,6 +52,11 @@ export interface VaultStore {
   softDelete(path: string, at: number): Promise<boolean>;
   /** Removes a version's values for good and marks it destroyed; false when absent or destroyed. */
   destroyVersion(path: string, version: number, at: number): Promise<boolean>;
+  /**
+   * Takes back a write the ledger did not record: removes `version` and its values and, if it is
+   * still current, puts the secret back as `previous` was (removes it when `previous` is null).
+   */
+  undoVersion(path: string, version: number, previous: SecretRecord | null): Promise<void>;
 }
 
 /** Who asks: its ledger id and, for everyone but the trusted local administrator, its roles. */

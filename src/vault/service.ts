@@ -1,14 +1,29 @@
 // Versioned key/value secrets at paths. Values are encrypted one field at a time under the
 // "secrets" data key, with associated data binding path, version and field (a value copied to
 // another path, version or field does not decrypt). Every read and write is a ledger event naming
-// path, version and field names — never a value — recorded before the effect is acknowledged.
+// path, version and field names — never a value — and the ledger failing fails the operation:
+// a write is taken back when its record fails; delete and destroy (destroy cannot be taken back)
+// are recorded before they take effect.
 // Reads of secrets that need approval go through the ApprovalGate, once per read.
+//
+// Four-eyes reads and writers. Whoever may write a secret could otherwise switch its approval off
+// and read the old, approval-gated versions. Two rules close that, each enough against a writer:
+//  - the requirement is per version and sticky: a version written while the secret required
+//    approval keeps requiring it for good (vault_secret_versions.approval_required); a read needs
+//    approval if the version, the secret now, or config vault.approval_required says so;
+//  - a write through the API may raise the secret's flag but never lower it (ERR_VAULT_APPROVAL_LOCKED);
+//    only the local administrator (CLI, who holds the master key anyway) can, and that only
+//    affects versions written from then on. A writer can read without approval only values it
+//    wrote itself after that.
+// No other operation returns values: list and metadata give names, versions and flags; templates
+// and `rampart launch` read through get(); there is no copy or rollback.
 import { parseAction, parsePattern, patternMatches } from "../access/index.js";
 import type { AuditEventInput, AuditRecorder } from "../audit/index.js";
-import type { Clock } from "../kernel/index.js";
+import type { Clock, RampartError } from "../kernel/index.js";
 import type { FieldLocation, KeyService } from "../keys/index.js";
 import { refuseApprovals } from "./approval.js";
 import {
+  approvalLocked,
   badPath,
   fieldNotFound,
   secretNotFound,
@@ -91,6 +106,13 @@ export class VaultService {
     await this.#authorize(actor, writeAction(path), path, "secrets.write");
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const existing = await this.#d.store.readSecret(path);
+      // The flag checked here is the one the write replaces: writeVersion only succeeds if the
+      // current version (which every flag change comes with) is still existing's.
+      if (existing?.approvalRequired && options.approvalRequired === false && !isLocalAdmin(actor)) {
+        await this.#record(actor, "secrets.write", "denied", path, { reason: "approval_locked" });
+        throw approvalLocked(path);
+      }
+      const approvalRequired = options.approvalRequired ?? existing?.approvalRequired ?? false;
       const version = (existing?.currentVersion ?? 0) + 1;
       const values = [];
       for (const field of fields) {
@@ -107,11 +129,22 @@ export class VaultService {
         version,
         createdAt: this.#d.clock.now(),
         createdBy: actor.id,
-        ...(options.approvalRequired === undefined ? {} : { approvalRequired: options.approvalRequired }),
+        approvalRequired,
         values,
       });
       if (!ok) continue;
-      await this.#record(actor, "secrets.write", "success", path, { version, fields });
+      try {
+        await this.#record(actor, "secrets.write", "success", path, {
+          version,
+          fields,
+          approval_required: approvalRequired,
+        });
+      } catch (e) {
+        // Fail closed: a version the ledger does not know about must not exist. (Until it is
+        // taken back, a read of it returns only after the ledger has recorded that read.)
+        await this.#d.store.undoVersion(path, version, existing);
+        throw e;
+      }
       return { path, version };
     }
     throw writeConflict(path);
@@ -131,7 +164,11 @@ export class VaultService {
     const version = options.version ?? secret.currentVersion;
     const meta = await this.#d.store.readVersion(path, version);
     if (!meta || meta.destroyedAt !== null) throw secretNotFound(path, version);
-    if (secret.approvalRequired || (this.#d.approvalRequired ?? []).some((p) => pathMatches(p, path))) {
+    if (
+      meta.approvalRequired ||
+      secret.approvalRequired ||
+      (this.#d.approvalRequired ?? []).some((p) => pathMatches(p, path))
+    ) {
       try {
         await this.#approvals.approveRead({ actor, path, version, action });
       } catch (e) {
@@ -183,17 +220,32 @@ export class VaultService {
   async delete(actor: VaultActor, pathIn: string): Promise<void> {
     const path = validatePath(pathIn);
     await this.#authorize(actor, writeAction(path), path, "secrets.delete");
-    if (!(await this.#d.store.softDelete(path, this.#d.clock.now()))) throw secretNotFound(path);
-    await this.#record(actor, "secrets.delete", "success", path, {});
+    const secret = await this.#d.store.readSecret(path);
+    if (!secret || secret.deletedAt !== null) throw secretNotFound(path);
+    await this.#recordedFirst(
+      actor,
+      "secrets.delete",
+      path,
+      {},
+      () => this.#d.store.softDelete(path, this.#d.clock.now()),
+      () => secretNotFound(path),
+    );
   }
 
   /** Destroys one version's ciphertexts for good. */
   async destroy(actor: VaultActor, pathIn: string, version: number): Promise<void> {
     const path = validatePath(pathIn);
     await this.#authorize(actor, writeAction(path), path, "secrets.destroy");
-    if (!(await this.#d.store.destroyVersion(path, version, this.#d.clock.now())))
-      throw secretNotFound(path, version);
-    await this.#record(actor, "secrets.destroy", "success", path, { version });
+    const meta = await this.#d.store.readVersion(path, version);
+    if (!meta || meta.destroyedAt !== null) throw secretNotFound(path, version);
+    await this.#recordedFirst(
+      actor,
+      "secrets.destroy",
+      path,
+      { version },
+      () => this.#d.store.destroyVersion(path, version, this.#d.clock.now()),
+      () => secretNotFound(path, version),
+    );
   }
 
   /** Whether the actor may perform `action` (roles and token scope); the local administrator may. */
@@ -221,6 +273,36 @@ export class VaultService {
     throw vaultForbidden(action);
   }
 
+  /**
+   * Records `action` as done, then does it (fail-closed: no record, no effect). If the effect then
+   * does not happen (lost a race, or the database failed), a second record says so, if it can.
+   */
+  async #recordedFirst(
+    actor: VaultActor,
+    action: string,
+    path: string,
+    details: Record<string, unknown>,
+    effect: () => Promise<boolean>,
+    notFound: () => RampartError,
+  ): Promise<void> {
+    await this.#record(actor, action, "success", path, details);
+    let done: boolean;
+    try {
+      done = await effect();
+    } catch (e) {
+      await this.#record(actor, action, "error", path, { ...details, reason: "not_applied" }).catch(
+        () => undefined,
+      );
+      throw e;
+    }
+    if (!done) {
+      await this.#record(actor, action, "failure", path, { ...details, reason: "not_found" }).catch(
+        () => undefined,
+      );
+      throw notFound();
+    }
+  }
+
   async #record(
     actor: VaultActor,
     action: string,
@@ -240,6 +322,9 @@ export class VaultService {
     });
   }
 }
+
+/** The trusted local administrator (the CLI) carries no roles. */
+const isLocalAdmin = (actor: VaultActor): boolean => actor.roles === undefined;
 
 function listing(r: SecretRecord): SecretListing {
   return {

@@ -2,7 +2,9 @@
 // never stored in clear (the SQLite file's bytes are grepped); a value copied to another path,
 // version or field does not decrypt; access is per path; approval-required reads are refused until
 // approvals are wired; the ledger names path and version, never the value; templates cannot be
-// used to inject lines.
+// used to inject lines. A writer cannot turn four-eyes reads off to read older versions, and a
+// version written under approval stays gated; put, delete and destroy fail closed when the ledger
+// cannot record them.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,11 +21,20 @@ import {
   type TestStore,
   VaultRepository,
 } from "../store/index.js";
-import { renderTemplate, templateReferences, VaultService } from "./index.js";
+import {
+  type ApprovalGate,
+  fetchSecrets,
+  renderTemplate,
+  templateReferences,
+  VaultService,
+} from "./index.js";
 
 class Events implements AuditRecorder {
   readonly events: AuditEventInput[] = [];
+  /** When set, every record fails (the ledger is unavailable). */
+  failing = false;
   async record(e: AuditEventInput) {
+    if (this.failing) throw new Error("ledger unavailable (test)");
     this.events.push(e);
     return { event_id: String(this.events.length), index: this.events.length - 1 };
   }
@@ -41,7 +52,7 @@ for (const target of databaseTargets(process.env)) {
     after(async () => {
       for (const s of stores) await s.dispose();
     });
-    async function setup(approvalRequired: string[] = []) {
+    async function setup(approvalRequired: string[] = [], approvals?: ApprovalGate) {
       const ts = await openTestStore(target);
       stores.push(ts);
       const clock = new ManualClock();
@@ -60,6 +71,7 @@ for (const target of databaseTargets(process.env)) {
         clock,
         access: policy,
         approvalRequired,
+        ...(approvals ? { approvals } : {}),
       });
       return { ts, vault, audit };
     }
@@ -175,6 +187,144 @@ for (const target of databaseTargets(process.env)) {
       await assert.rejects(() => vault.get(admin, "broker/ib"), { code: "ERR_VAULT_APPROVAL_REQUIRED" });
       await assert.rejects(() => vault.get(admin, "email/smtp"), { code: "ERR_VAULT_APPROVAL_REQUIRED" });
       assert.ok(audit.events.some((e) => e.details?.["reason"] === "approval_required"));
+    });
+
+    // A gate that lets a read through when the actor presents approval "ok".
+    const gate: ApprovalGate = {
+      async approveRead(req) {
+        if (req.actor.approvalId !== "ok")
+          throw Object.assign(new Error("no approval"), { code: "ERR_VAULT_APPROVAL_REQUIRED" });
+      },
+    };
+
+    test("a writer cannot turn approval off to read an approval-gated version; versions stay gated", async () => {
+      const { vault, audit } = await setup([], gate);
+      const writer = { id: "user:w", roles: ["vault_admin"] };
+      const approved = { ...writer, approvalId: "ok" };
+      await vault.put(writer, "team/db", { password: "gated-v1" }, { approvalRequired: true });
+      await assert.rejects(() => vault.get(writer, "team/db"), { code: "ERR_VAULT_APPROVAL_REQUIRED" });
+
+      // The reported bypass: write with approval off, then read the old version.
+      await assert.rejects(() => vault.put(writer, "team/db", { x: "y" }, { approvalRequired: false }), {
+        code: "ERR_VAULT_APPROVAL_LOCKED",
+      });
+      assert.ok(
+        audit.events.some(
+          (e) =>
+            e.action === "secrets.write" &&
+            e.outcome === "denied" &&
+            e.details?.["reason"] === "approval_locked",
+        ),
+      );
+      assert.equal((await vault.metadata(writer, "team/db")).currentVersion, 1);
+      await assert.rejects(() => vault.get(writer, "team/db", { version: 1 }), {
+        code: "ERR_VAULT_APPROVAL_REQUIRED",
+      });
+      // Deleting and writing again does not reset the flag either.
+      await vault.delete(writer, "team/db");
+      await assert.rejects(() => vault.put(writer, "team/db", { x: "y" }, { approvalRequired: false }), {
+        code: "ERR_VAULT_APPROVAL_LOCKED",
+      });
+
+      // A write that does not mention the flag keeps it.
+      await vault.put(writer, "team/db", { password: "gated-v2" });
+      await assert.rejects(() => vault.get(writer, "team/db"), { code: "ERR_VAULT_APPROVAL_REQUIRED" });
+
+      // The local administrator may turn it off, for versions written from then on only.
+      await vault.put(admin, "team/db", { password: "open-v3" }, { approvalRequired: false });
+      assert.equal((await vault.get(writer, "team/db")).data["password"], "open-v3");
+      for (const version of [1, 2])
+        await assert.rejects(() => vault.get(writer, "team/db", { version }), {
+          code: "ERR_VAULT_APPROVAL_REQUIRED",
+        });
+      assert.equal((await vault.get(approved, "team/db", { version: 1 })).data["password"], "gated-v1");
+      const meta = await vault.metadata(writer, "team/db");
+      assert.deepEqual(
+        meta.versions.map((v) => [v.version, v.approvalRequired]),
+        [
+          [1, true],
+          [2, true],
+          [3, false],
+        ],
+      );
+      assert.equal(meta.approvalRequired, false);
+      assert.ok(!JSON.stringify(meta).includes("gated-v"));
+
+      // Raising it through the API is allowed, and gates every version again.
+      await vault.put(writer, "team/db", { password: "gated-v4" }, { approvalRequired: true });
+      await assert.rejects(() => vault.get(writer, "team/db", { version: 3 }), {
+        code: "ERR_VAULT_APPROVAL_REQUIRED",
+      });
+
+      // Templates and `rampart launch` read through get(): refused the same way.
+      await assert.rejects(
+        () => fetchSecrets(vault, writer, [{ path: "team/db", field: "password", filter: "raw" }]),
+        { code: "ERR_VAULT_APPROVAL_REQUIRED" },
+      );
+      assert.ok(!JSON.stringify(audit.events).includes("gated-v"));
+    });
+
+    test("put, delete and destroy fail closed when the ledger cannot record them", async () => {
+      const { vault, audit } = await setup();
+      await vault.put(admin, "broker/ib", { IbPassword: "pw-1" }, { approvalRequired: true });
+      await vault.put(admin, "email/smtp", { password: "smtp-1" });
+      const before = audit.events.length;
+      audit.failing = true;
+
+      // put: the new version is taken back, the old one stays current, the flag is unchanged.
+      await assert.rejects(
+        () => vault.put(admin, "email/smtp", { password: "smtp-2" }),
+        /ledger unavailable/,
+      );
+      await assert.rejects(
+        () => vault.put(admin, "broker/ib", { IbPassword: "pw-2" }, { approvalRequired: false }),
+        /ledger unavailable/,
+      );
+      await assert.rejects(() => vault.put(admin, "new/path", { f: "v" }), /ledger unavailable/);
+      // delete and destroy: recorded first, so nothing happens.
+      await assert.rejects(() => vault.delete(admin, "email/smtp"), /ledger unavailable/);
+      await assert.rejects(() => vault.destroy(admin, "email/smtp", 1), /ledger unavailable/);
+
+      audit.failing = false;
+      assert.equal(audit.events.length, before);
+      const smtp = await vault.metadata(admin, "email/smtp");
+      assert.deepEqual(
+        {
+          current: smtp.currentVersion,
+          deleted: smtp.deletedAt,
+          versions: smtp.versions.map((v) => [v.version, v.destroyedAt]),
+        },
+        { current: 1, deleted: null, versions: [[1, null]] },
+      );
+      assert.equal((await vault.get(admin, "email/smtp", { version: 1 })).data["password"], "smtp-1");
+      const ib = await vault.metadata(admin, "broker/ib");
+      assert.deepEqual(
+        { current: ib.currentVersion, approval: ib.approvalRequired, versions: ib.versions.length },
+        { current: 1, approval: true, versions: 1 },
+      );
+      await assert.rejects(() => vault.metadata(admin, "new/path"), { code: "ERR_VAULT_NOT_FOUND" });
+      assert.deepEqual(
+        (await vault.list(admin)).map((s) => s.path),
+        ["broker/ib", "email/smtp"],
+      );
+
+      // Once the ledger is back, the same operations work and are recorded.
+      assert.deepEqual(await vault.put(admin, "email/smtp", { password: "smtp-2" }), {
+        path: "email/smtp",
+        version: 2,
+      });
+      await vault.destroy(admin, "email/smtp", 1);
+      await vault.delete(admin, "email/smtp");
+      assert.deepEqual(
+        audit.events.slice(before).map((e) => `${e.action}:${e.outcome}`),
+        [
+          "secrets.read:success",
+          "secrets.list:success",
+          "secrets.write:success",
+          "secrets.destroy:success",
+          "secrets.delete:success",
+        ],
+      );
     });
   });
 }

@@ -37,6 +37,7 @@ import { detection } from "./0009_detection.js";
 import { network } from "./0010_network.js";
 import { ledgerAppendOnly } from "./0011_ledger_append_only.js";
 import { incidentVersion } from "./0012_incident_version.js";
+import { vaultVersionApproval } from "./0013_vault_version_approval.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -55,4 +56,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: StoreM
   ["0010_network", network],
   ["0011_ledger_append_only", ledgerAppendOnly],
   ["0012_incident_version", incidentVersion],
+  ["0013_vault_version_approval", vaultVersionApproval],
 ];

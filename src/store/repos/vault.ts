@@ -1,6 +1,7 @@
 // The vault's storage (port: VaultStore in src/vault/ports.ts). A new version is written in one
 // transaction guarded by a compare-and-set on the secret's current_version, so two writers never
-// both believe they wrote version N. Destroying a version deletes its ciphertexts.
+// both believe they wrote version N. Destroying a version deletes its ciphertexts. undoVersion takes
+// back a write whose ledger record failed. Each version keeps the approval flag it was written with.
 import { type Selectable, sql } from "kysely";
 import type {
   NewSecretVersion,
@@ -34,6 +35,7 @@ function toVersion(r: Selectable<VaultSecretVersionTable>): SecretVersionRecord 
     createdAt: Number(r.created_at),
     createdBy: r.created_by,
     destroyedAt: r.destroyed_at === null ? null : Number(r.destroyed_at),
+    approvalRequired: Number(r.approval_required) === 1,
   };
 }
 
@@ -60,7 +62,7 @@ export class VaultRepository implements VaultStore {
             .values({
               path: input.path,
               current_version: input.version,
-              approval_required: input.approvalRequired ?? false,
+              approval_required: input.approvalRequired,
               created_at: input.createdAt,
               updated_at: input.createdAt,
               deleted_at: null,
@@ -73,7 +75,7 @@ export class VaultRepository implements VaultStore {
               current_version: input.version,
               updated_at: input.createdAt,
               deleted_at: null,
-              ...(input.approvalRequired === undefined ? {} : { approval_required: input.approvalRequired }),
+              approval_required: input.approvalRequired,
             })
             .where("path", "=", input.path)
             .where("current_version", "=", input.expectedCurrent)
@@ -88,6 +90,7 @@ export class VaultRepository implements VaultStore {
             created_at: input.createdAt,
             created_by: input.createdBy,
             destroyed_at: null,
+            approval_required: input.approvalRequired,
           })
           .execute();
         await trx
@@ -170,6 +173,37 @@ export class VaultRepository implements VaultStore {
       if (changed(r) !== 1) return false;
       await trx.deleteFrom("vault_values").where("path", "=", path).where("version", "=", version).execute();
       return true;
+    });
+  }
+
+  async undoVersion(path: string, version: number, previous: SecretRecord | null): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      await trx.deleteFrom("vault_values").where("path", "=", path).where("version", "=", version).execute();
+      await trx
+        .deleteFrom("vault_secret_versions")
+        .where("path", "=", path)
+        .where("version", "=", version)
+        .execute();
+      // Only while the undone version is current: a later write on top stays as it is.
+      if (previous === null) {
+        await trx
+          .deleteFrom("vault_secrets")
+          .where("path", "=", path)
+          .where("current_version", "=", version)
+          .execute();
+      } else {
+        await trx
+          .updateTable("vault_secrets")
+          .set({
+            current_version: previous.currentVersion,
+            approval_required: previous.approvalRequired,
+            updated_at: previous.updatedAt,
+            deleted_at: previous.deletedAt,
+          })
+          .where("path", "=", path)
+          .where("current_version", "=", version)
+          .execute();
+      }
     });
   }
 }

@@ -1,4 +1,4 @@
-// Table types of the key hierarchy and the vault (migration 0006_vault).
+// Table types of the key hierarchy and the vault (migrations 0006_vault, 0013_vault_version_approval).
 import type { FlagWithDefault, Millis } from "../schema.js";
 
 export interface KeyVersionTable {
@@ -30,6 +30,8 @@ export interface VaultSecretVersionTable {
   created_at: Millis;
   created_by: string;
   destroyed_at: Millis | null;
+  /** Reading this version needs a four-eyes approval (set at write time, never cleared; 0013). */
+  approval_required: FlagWithDefault;
 }
 
 export interface VaultValueTable {
