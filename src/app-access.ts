@@ -8,7 +8,7 @@ import {
   type ApprovalService,
   checkRoleAssignment,
   createApprovalService,
-  type RoleDefinitions,
+  type RoleDefinitionSync,
   roleDefinitionApprover,
   type SodRules,
   userRolesApprover,
@@ -36,6 +36,8 @@ export interface AccessDeps {
   store: Store;
   config: Config;
   policy: LivePolicy;
+  /** The role definitions in force, rebuilt from the database (started by the composition root). */
+  roleDefinitions: RoleDefinitionSync;
   audit: AuditRecorder;
   clock: Clock;
   ephemeral: EphemeralStore;
@@ -47,7 +49,6 @@ export const SECRET_READ_KIND = "secret.read";
 export function createAccessServices(d: AccessDeps): AccessServices {
   const repository = new AccessRepository(d.store);
   const sodRules = d.config.segregation_of_duties;
-  let roles: RoleDefinitions = d.config.roles;
   const approvals = createApprovalService({
     store: repository,
     policy: d.policy,
@@ -66,13 +67,10 @@ export function createAccessServices(d: AccessDeps): AccessServices {
   approvals.registerApprover(
     "role.define",
     roleDefinitionApprover({
-      current: () => roles,
+      current: () => d.roleDefinitions.roles,
       store: repository,
       clock: d.clock,
-      replacePolicy: (next) => {
-        d.policy.replace({ roles: next, routes: d.config.routes });
-        roles = next;
-      },
+      change: (write) => d.roleDefinitions.change(write),
     }),
   );
   // A one-time read: approving grants nothing by itself; the requester presents the proposal id

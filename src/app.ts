@@ -1,7 +1,12 @@
 // The composition root: builds every service from the validated, frozen Config. The gateway and
 // the CLI receive an App; nothing else constructs services.
 import { join } from "node:path";
-import { applyStoredRoleDefinitions, checkRoleAssignment, LivePolicy } from "./access/index.js";
+import {
+  applyStoredRoleDefinitions,
+  checkRoleAssignment,
+  LivePolicy,
+  RoleDefinitionSync,
+} from "./access/index.js";
 import { type AccessServices, createAccessServices } from "./app-access.js";
 import {
   type AuditEventInput,
@@ -178,11 +183,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const audit: AuditRecorder =
     watch?.recorder ?? new LogRecorder(logger.child({ component: "audit" }), clock);
   const eph = ephemeral;
-  // Role definitions changed through an approved `role.define` proposal are stored and win over config.
-  const policy = new LivePolicy({
-    roles: applyStoredRoleDefinitions(config.roles, await new AccessRepository(store).listRoleDefinitions()),
+  // Role definitions changed through an approved `role.define` proposal are stored and win over config;
+  // every instance rebuilds its policy from the database when one is approved anywhere.
+  const roles = applyStoredRoleDefinitions(
+    config.roles,
+    await new AccessRepository(store).listRoleDefinitions(),
+  );
+  const policy = new LivePolicy({ roles, routes: config.routes });
+  const roleDefinitions = new RoleDefinitionSync({
+    configured: config.roles,
     routes: config.routes,
+    store: new AccessRepository(store),
+    policy,
+    inForce: roles,
+    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    logger: logger.child({ component: "role-definitions" }),
   });
+  await roleDefinitions.start();
   const hasher = opts.hasher ?? new PasswordHasher(hasherOptionsFromConfig(config));
   const loadKeyring = (): KeyRing =>
     keyring ?? new KeyRing(loadMasterKey({ file: join(dataDir, "master.key"), envValue: opts.masterKeyEnv }));
@@ -236,6 +253,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store,
       config,
       policy,
+      roleDefinitions,
       audit,
       clock,
       ephemeral: eph,
@@ -308,6 +326,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     startedAt: clock.now(),
     async close() {
       watch?.stop();
+      await roleDefinitions.stop();
       await identityStore.stop();
       await tokens?.close();
       await ipFilter.stop();

@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../config/index.js";
 import { RecordingAudit } from "../identity/testing.js";
-import { ManualClock } from "../kernel/index.js";
+import { ManualClock, silentLogger } from "../kernel/index.js";
 import { AccessRepository, databaseTargets, openTestStore, type TestStore } from "../store/index.js";
 import {
   type ApprovalActor,
   ApprovalService,
   applyStoredRoleDefinitions,
   LivePolicy,
+  RoleDefinitionSync,
   roleDefinitionApprover,
   userRolesApprover,
 } from "./index.js";
@@ -71,17 +72,21 @@ for (const target of databaseTargets(process.env)) {
           },
         }),
       );
-      let roles = config.roles as Parameters<typeof applyStoredRoleDefinitions>[0];
+      const roleDefinitions = new RoleDefinitionSync({
+        configured: config.roles,
+        store: repo,
+        policy,
+        inForce: config.roles,
+        bus: { publish: async () => {}, subscribe: async () => async () => {} },
+        logger: silentLogger,
+      });
       service.registerApprover(
         "role.define",
         roleDefinitionApprover({
-          current: () => roles,
+          current: () => roleDefinitions.roles,
           store: repo,
           clock,
-          replacePolicy: (next) => {
-            policy.replace({ roles: next });
-            roles = next;
-          },
+          change: (write) => roleDefinitions.change(write),
         }),
       );
     });

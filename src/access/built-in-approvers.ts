@@ -74,18 +74,22 @@ export function userRolesApprover(deps: UserRolesApproverDeps): Approver<UserRol
 }
 
 export interface RoleDefinitionApproverDeps {
-  /** The role definitions in force (config, with earlier approved changes applied). */
+  /** The role definitions in force on this instance (config with approved changes); checks proposals. */
   current(): RoleDefinitions;
   readonly store: RoleDefinitionStore;
-  /** Validates, compiles and swaps in the new policy (LivePolicy.replace); throws when invalid. */
-  replacePolicy(roles: RoleDefinitions): void;
+  /**
+   * Runs `write` alone (one role definition change at a time) with the definitions as stored now,
+   * then rebuilds the live policy from the database and tells other instances to
+   * (RoleDefinitionSync.change).
+   */
+  change<T>(write: (stored: RoleDefinitions) => Promise<T>): Promise<T>;
   readonly clock: { now(): number };
 }
 
 /** `role.define` {role, permissions, restrictions}: changes an existing role's rules. */
 export function roleDefinitionApprover(deps: RoleDefinitionApproverDeps): Approver<RoleDefinitionChange> {
-  const merged = (c: RoleDefinitionChange): RoleDefinitions => ({
-    ...deps.current(),
+  const merged = (base: RoleDefinitions, c: RoleDefinitionChange): RoleDefinitions => ({
+    ...base,
     [c.role]: { permissions: c.permissions, restrictions: c.restrictions },
   });
   return {
@@ -100,26 +104,29 @@ export function roleDefinitionApprover(deps: RoleDefinitionApproverDeps): Approv
         permissions: stringList(o["permissions"] ?? [], "permissions", 256),
         restrictions: stringList(o["restrictions"] ?? [], "restrictions", 256),
       };
-      const problems = findPolicyProblems({ roles: merged(change) });
+      const problems = findPolicyProblems({ roles: merged(deps.current(), change) });
       if (problems.length > 0) throw proposalInvalid(problems.join("; "));
       return change;
     },
     describe: (c) =>
       `define role ${c.role}: permissions [${c.permissions.join(", ")}], restrictions [${c.restrictions.join(", ")}]`,
-    async apply(c, { proposal }) {
-      const roles = merged(c);
-      const problems = findPolicyProblems({ roles });
-      if (problems.length > 0) throw proposalInvalid(problems.join("; "));
-      await deps.store.putRoleDefinition({
-        role: c.role,
-        permissions: c.permissions,
-        restrictions: c.restrictions,
-        proposalId: proposal.id,
-        updatedAt: deps.clock.now(),
-      });
-      deps.replacePolicy(roles);
-      return { role: c.role };
-    },
+    // Checked again against what is stored when it applies (not what was in force at proposal time),
+    // written, and only then is the policy rebuilt, from the database: so a change approved
+    // concurrently, on another instance or before a restart is never dropped.
+    apply: (c, { proposal }) =>
+      deps.change(async (stored) => {
+        if (!Object.hasOwn(stored, c.role)) throw proposalInvalid("role must name a configured role");
+        const problems = findPolicyProblems({ roles: merged(stored, c) });
+        if (problems.length > 0) throw proposalInvalid(problems.join("; "));
+        await deps.store.putRoleDefinition({
+          role: c.role,
+          permissions: c.permissions,
+          restrictions: c.restrictions,
+          proposalId: proposal.id,
+          updatedAt: deps.clock.now(),
+        });
+        return { role: c.role };
+      }),
   };
 }
 

@@ -61,6 +61,8 @@ export type {
   StoredRoleDefinition,
 } from "./ports.js";
 export { decodeRequestPath } from "./request-path.js";
+export type { RoleChangeBus, RoleDefinitionSyncOptions } from "./role-definition-sync.js";
+export { RoleDefinitionSync } from "./role-definition-sync.js";
 export { compileRouteMap } from "./route-map.js";
 export type { SodRules, SodSubject, SodViolation } from "./segregation.js";
 export {
