@@ -220,6 +220,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       clock,
       settings: identitySettingsFromConfig(config),
       roleAssignmentCheck: checkRoleAssignment(config.segregation_of_duties),
+      // A password or MFA reset ends the user's API tokens too, not only their sessions.
+      onCredentialsChanged: async (userId, reason, actor) => {
+        await getTokens().revokeUserTokens(userId, reason, actor);
+      },
     });
     return identity;
   };
@@ -245,6 +249,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   await ipFilter.start();
   let tokens: TokenService | undefined;
+  const getTokens = (): TokenService => {
+    tokens ??= createTokenService({
+      store: new TokenRepository(store),
+      users: getIdentity(),
+      policy,
+      keys: loadKeyring(),
+      broadcast: eph,
+      audit,
+      clock,
+      settings: tokenSettingsFromConfig(config),
+      logger: logger.child({ component: "tokens" }),
+    });
+    return tokens;
+  };
   let pki: PkiService | undefined;
   let vault: VaultService | undefined;
   let access: AccessServices | undefined;
@@ -284,20 +302,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ipFilter,
     policy,
     identity: getIdentity,
-    tokens() {
-      tokens ??= createTokenService({
-        store: new TokenRepository(store),
-        users: getIdentity(),
-        policy,
-        keys: loadKeyring(),
-        broadcast: eph,
-        audit,
-        clock,
-        settings: tokenSettingsFromConfig(config),
-        logger: logger.child({ component: "tokens" }),
-      });
-      return tokens;
-    },
+    tokens: getTokens,
     access: getAccess,
     keys: getKeys,
     vault() {

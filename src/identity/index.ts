@@ -18,7 +18,7 @@ export type {
 } from "./ports.js";
 export type { IdentityService } from "./service.js";
 export { createIdentityService } from "./service.js";
-export type { IdentityDeps, IdentitySettings } from "./settings.js";
+export type { CredentialChange, IdentityDeps, IdentitySettings } from "./settings.js";
 export { hasherOptionsFromConfig, identitySettingsFromConfig } from "./settings.js";
 export { base32Decode, base32Encode, otpauthUri, totpCodeAt, totpStep } from "./totp.js";
 export type {

@@ -242,6 +242,41 @@ for (const { d, k, skip } of targets) {
     });
 
     withHarness(
+      "parallel wrong current passwords in a password change check at most the threshold (a stolen session guessing)",
+      async (h) => {
+        const { threshold } = h.deps.settings.lockout;
+        const n = 3 * threshold;
+        await h.service.createUser({ username: "sally", roles: ["trader"], password: PW }, cli);
+        const first = await h.service.login("sally", PW, ctx);
+        const { uri } = await h.service.beginTotpEnrollment(first.challenge, ctx);
+        const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
+        const { session } = await h.service.confirmTotpEnrollment(
+          first.challenge,
+          totpCodeAt(secret, totpStep(h.clock.now())),
+          ctx,
+        );
+        const p = await h.service.validateSession(session.token);
+        const hash = (await h.deps.store.findUserByFoldedName("sally"))?.passwordHash;
+        const checks = gate(h.deps.hasher as never, "verify", (enc: string) => enc === hash);
+        const guesses = burst(
+          Array.from(
+            { length: n },
+            (_, i) => () => h.service.changePassword(p, `${PW}-${i}`, "Heron-Velvet-31-Quarry", ctx),
+          ),
+        );
+        await waitFor(() => checks.held + guesses.settled() === n, "the guesses");
+        checks.open();
+        const outcomes = await guesses.all;
+        assert.ok(checks.held <= threshold, `${checks.held} guesses checked, threshold ${threshold}`);
+        for (const o of outcomes) {
+          assert.equal(o.status, "rejected");
+          assert.equal(code((o as PromiseRejectedResult).reason), "ERR_AUTH_INVALID_CREDENTIALS");
+        }
+        assert.equal((await h.service.getUser("sally")).status, "locked");
+      },
+    );
+
+    withHarness(
       "parallel failures from one address check no more than its budget; the rest get 429",
       async (h) => {
         const { max, windowMs } = h.deps.settings.ipFailures;

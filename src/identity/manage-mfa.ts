@@ -20,6 +20,7 @@ export async function resetMfa(
   const now = deps.clock.now();
   const had = await deps.store.deleteMfa(user.id);
   const sessionsRevoked = await deps.store.revokeUserSessions(user.id, "mfa_reset", now);
+  await deps.onCredentialsChanged?.(user.id, "mfa_reset", actor);
   await emit(deps, {
     action: "mfa.reset",
     outcome: "success",

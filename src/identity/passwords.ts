@@ -1,12 +1,13 @@
 // Password changes. By the user (current password + new): the current one is checked like a login
-// (a wrong one counts towards lockout and the IP budget), the new hash is written only over the one
-// checked (a password set meanwhile wins, and the change answers ERR_AUTH_INVALID_CREDENTIALS), and
-// the user's other sessions end. By an administrator (`rampart user passwd`): the policy applies,
-// the write is unconditional and every session of the user ends.
+// (the IP's and the account's failure budgets are spent before it is checked, failures.ts), the new
+// hash is written only over the one checked (a password set meanwhile wins, and the change answers
+// ERR_AUTH_INVALID_CREDENTIALS), and the user's other sessions end. By an administrator
+// (`rampart user passwd`): the policy applies, the write is unconditional and every session of the
+// user ends. Either way the user's API tokens are revoked too (onCredentialsChanged).
 import { recordCodeFailure } from "./code-failure.js";
 import { invalidCredentials, passwordPolicy, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
-import { ipRetryAfter } from "./failures.js";
+import { takeAccountSlot, takeIpSlot } from "./failures.js";
 import { checkPasswordPolicy, PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
 import type { Actor, Principal, RequestContext } from "./types.js";
@@ -19,17 +20,62 @@ export async function changePassword(
   newPassword: string,
   ctx: RequestContext,
 ): Promise<void> {
-  const wait = await ipRetryAfter(deps, ctx.ip);
-  if (wait > 0) throw rateLimited(wait);
+  const ip = await takeIpSlot(deps, ctx.ip);
+  if (!ip.allowed) throw rateLimited(ip.retryAfter);
+  // The IP's slot is kept only by a wrong current password.
+  const attempt = { failed: false };
+  try {
+    await checkAndChange(deps, principal, currentPassword, newPassword, ctx, attempt);
+  } finally {
+    if (!attempt.failed) await ip.release();
+  }
+}
+
+async function checkAndChange(
+  deps: IdentityDeps,
+  principal: Principal,
+  currentPassword: string,
+  newPassword: string,
+  ctx: RequestContext,
+  attempt: { failed: boolean },
+): Promise<void> {
   const user = await requireUser(deps, principal.username);
-  const valid =
-    typeof currentPassword === "string" &&
-    [...currentPassword].length <= PASSWORD_MAX &&
-    (await deps.hasher.verify(user.passwordHash, currentPassword));
-  if (!valid) {
-    await recordCodeFailure(deps, user, "auth.password_changed", "wrong_password", ctx, principal.sessionId);
+  const account = await takeAccountSlot(deps, user);
+  if (!account.allowed) {
+    await emit(deps, {
+      action: "auth.password_changed",
+      outcome: "failure",
+      userId: user.id,
+      sessionId: principal.sessionId,
+      ctx,
+      details: { by: "self", reason: "locked", budget_spent: true },
+    });
     throw invalidCredentials();
   }
+  let valid: boolean;
+  try {
+    valid =
+      typeof currentPassword === "string" &&
+      [...currentPassword].length <= PASSWORD_MAX &&
+      (await deps.hasher.verify(user.passwordHash, currentPassword));
+  } catch (e) {
+    await account.release();
+    throw e;
+  }
+  if (!valid) {
+    attempt.failed = true;
+    await recordCodeFailure(
+      deps,
+      user,
+      "auth.password_changed",
+      "wrong_password",
+      ctx,
+      principal.sessionId,
+      account,
+    );
+    throw invalidCredentials();
+  }
+  await account.release();
   if (typeof newPassword !== "string") throw passwordPolicy("a password is required");
   checkPasswordPolicy(newPassword, user.username);
   if (newPassword === currentPassword) throw passwordPolicy("it must differ from the current password");
@@ -54,6 +100,12 @@ export async function changePassword(
     throw invalidCredentials();
   }
   const revoked = await deps.store.revokeUserSessions(user.id, "password_changed", now, principal.sessionId);
+  await deps.onCredentialsChanged?.(user.id, "password_changed", {
+    userId: user.id,
+    via: "api",
+    ip: ctx.ip ?? null,
+    requestId: ctx.requestId ?? null,
+  });
   await emit(deps, {
     action: "auth.password_changed",
     outcome: "success",
@@ -86,6 +138,7 @@ export async function setPassword(
     updatedAt: now,
   });
   const revoked = await deps.store.revokeUserSessions(user.id, "password_set", now);
+  await deps.onCredentialsChanged?.(user.id, "password_set", actor);
   await emit(deps, {
     action: "auth.password_changed",
     outcome: "success",

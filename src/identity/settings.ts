@@ -7,6 +7,7 @@ import type { PasswordHasher, PasswordHasherOptions } from "../crypto/index.js";
 import type { Clock } from "../kernel/index.js";
 import type { KeyRing } from "../keys/index.js";
 import type { EphemeralState, IdentityStore } from "./ports.js";
+import type { Actor } from "./types.js";
 
 export interface IdentitySettings {
   /** Absolute session lifetime per role, in seconds (config roles.*.session_timeout). */
@@ -65,4 +66,12 @@ export interface IdentityDeps {
    * segregation-of-duties conflict (access's `checkRoleAssignment`). Absent: no extra check.
    */
   roleAssignmentCheck?: (roles: readonly string[], subject: { kind: "user"; name: string }) => void;
+  /**
+   * Called after a user's credentials changed (password changed or set, second factor reset), after
+   * their sessions were revoked: the composition root revokes their API tokens here, so a reset
+   * after a suspected compromise ends every way in. Absent: nothing else to revoke.
+   */
+  onCredentialsChanged?: (userId: string, reason: CredentialChange, actor: Actor) => Promise<void>;
 }
+
+export type CredentialChange = "password_changed" | "password_set" | "mfa_reset";
