@@ -1,5 +1,9 @@
 // Administrative changes to a user: disable / enable and role changes. Disabling or changing roles
 // revokes every session of the user at once (a session must never carry stale roles).
+//
+// What can widen access (enabling, a role change) is recorded before it is made: with the ledger
+// down it does not happen. Disabling only narrows access, so it happens first and is recorded after.
+// If the write fails after the record, a failure event follows it (best effort).
 import { emit } from "./events.js";
 import { clearAccountFailures } from "./failures.js";
 import type { IdentityDeps } from "./settings.js";
@@ -25,21 +29,27 @@ export async function disableUser(deps: IdentityDeps, username: string, actor: A
 export async function enableUser(deps: IdentityDeps, username: string, actor: Actor): Promise<UserSummary> {
   const user = await requireUser(deps, username);
   const now = deps.clock.now();
-  await deps.store.updateUser(user.id, {
-    status: "active",
-    lockoutCount: 0,
-    lockedUntil: null,
-    updatedAt: now,
-  });
+  const event = { action: "user.enabled", userId: user.id, ctx: actor };
+  await emit(deps, { ...event, outcome: "success", details: { previous_status: user.status } });
+  await recordedThenMade(deps, event, () =>
+    deps.store.updateUser(user.id, { status: "active", lockoutCount: 0, lockedUntil: null, updatedAt: now }),
+  );
   await clearAccountFailures(deps, user);
-  await emit(deps, {
-    action: "user.enabled",
-    outcome: "success",
-    userId: user.id,
-    ctx: actor,
-    details: { previous_status: user.status },
-  });
   return getUser(deps, username);
+}
+
+/** Runs a change already recorded; if it fails, says so on the record too, and rethrows. */
+export async function recordedThenMade<T>(
+  deps: IdentityDeps,
+  event: { action: string; userId: string; ctx: Actor },
+  change: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await change();
+  } catch (e) {
+    await emit(deps, { ...event, outcome: "error", details: { reason: "not_applied" } }).catch(() => {});
+    throw e;
+  }
 }
 
 export async function setUserRoles(
@@ -52,14 +62,11 @@ export async function setUserRoles(
   const next = validateRoles(deps.settings, roles);
   deps.roleAssignmentCheck?.(next, { kind: "user", name: user.username });
   const now = deps.clock.now();
-  await deps.store.updateUser(user.id, { roles: next, updatedAt: now });
-  const revoked = await deps.store.revokeUserSessions(user.id, "roles_changed", now);
-  await emit(deps, {
-    action: "user.roles_changed",
-    outcome: "success",
-    userId: user.id,
-    ctx: actor,
-    details: { from: user.roles, to: next, sessions_revoked: revoked },
+  const event = { action: "user.roles_changed", userId: user.id, ctx: actor };
+  await emit(deps, { ...event, outcome: "success", details: { from: user.roles, to: next } });
+  await recordedThenMade(deps, event, async () => {
+    await deps.store.updateUser(user.id, { roles: next, updatedAt: now });
+    await deps.store.revokeUserSessions(user.id, "roles_changed", now);
   });
   return getUser(deps, username);
 }

@@ -8,6 +8,7 @@ import { recordCodeFailure } from "./code-failure.js";
 import { invalidCredentials, passwordPolicy, rateLimited } from "./errors.js";
 import { emit } from "./events.js";
 import { takeAccountSlot, takeIpSlot } from "./failures.js";
+import { recordedThenMade } from "./manage-user.js";
 import { checkPasswordPolicy, PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
 import type { Actor, Principal, RequestContext } from "./types.js";
@@ -132,18 +133,16 @@ export async function setPassword(
   checkPasswordPolicy(newPassword, user.username);
   const now = deps.clock.now();
   const passwordHash = await deps.hasher.hash(newPassword);
-  await deps.store.updateUser(user.id, {
-    passwordHash,
-    mustChangePassword: opts.mustChange ?? false,
-    updatedAt: now,
-  });
-  const revoked = await deps.store.revokeUserSessions(user.id, "password_set", now);
-  await deps.onCredentialsChanged?.(user.id, "password_set", actor);
-  await emit(deps, {
-    action: "auth.password_changed",
-    outcome: "success",
-    userId: user.id,
-    ctx: actor,
-    details: { by: "administrator", sessions_revoked: revoked },
+  // A new way in: on the record before it works (with the ledger down, nothing changes).
+  const event = { action: "auth.password_changed", userId: user.id, ctx: actor };
+  await emit(deps, { ...event, outcome: "success", details: { by: "administrator" } });
+  await recordedThenMade(deps, event, async () => {
+    await deps.store.updateUser(user.id, {
+      passwordHash,
+      mustChangePassword: opts.mustChange ?? false,
+      updatedAt: now,
+    });
+    await deps.store.revokeUserSessions(user.id, "password_set", now);
+    await deps.onCredentialsChanged?.(user.id, "password_set", actor);
   });
 }
