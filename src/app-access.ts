@@ -106,15 +106,9 @@ export function createAccessServices(d: AccessDeps): AccessServices {
       if ((p.payload as { path?: string }).path !== req.path) throw refuse("approval is for another path");
       if (p.status !== "approved" || p.appliedAt === null) throw refuse(`approval is ${p.status}`);
       if (p.expiresAt <= d.clock.now()) throw refuse("approval expired");
-      // Single use, across instances.
-      if (
-        !(await d.ephemeral.setIfAbsent(
-          `vault:approval-used:${p.id}`,
-          "1",
-          Math.max(1000, p.expiresAt - d.clock.now() + 86_400_000),
-        ))
-      )
-        throw refuse("approval already used");
+      // Single use, in the database (one conditional UPDATE): across instances and restarts, and
+      // whatever happens to the ephemeral store.
+      if (!(await approvals.consume(p.id))) throw refuse("approval already used");
     },
   };
   return {

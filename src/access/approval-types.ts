@@ -96,6 +96,12 @@ export interface ApprovalStore {
     id: string,
     outcome: { status: "approved" | "failed"; at: number; result: unknown; failure: string | null },
   ): Promise<void>;
+  /**
+   * Atomic single use of an applied approval (a one-time secret read): sets `consumed_at` only while
+   * the proposal is approved, applied, unexpired at `at` and not yet consumed. True for exactly one
+   * of any number of racing callers, on any instance, across restarts.
+   */
+  consumeProposal(id: string, at: number): Promise<boolean>;
   /** Marks pending proposals past their expiry as expired (one, or all when `id` is absent); returns their ids. */
   expireProposals(now: number, id?: string): Promise<string[]>;
 }

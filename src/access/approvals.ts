@@ -130,6 +130,14 @@ export class ApprovalService {
     });
   }
 
+  /**
+   * Uses up a single-use approval (a one-time secret read) in the database: true once, for one
+   * caller, while the proposal is approved, applied and unexpired; false ever after.
+   */
+  consume(id: string): Promise<boolean> {
+    return this.deps.store.consumeProposal(id, this.deps.clock.now());
+  }
+
   /** Approves and applies. Throws when the caller is the requester, not allowed, or too late. */
   async approve(actor: ApprovalActor, id: string, decisionNote?: string | null): Promise<Proposal> {
     return this.#decide(actor, id, "approved", note(decisionNote));

@@ -40,11 +40,16 @@ export interface TradingStore {
   insertResumeRequest(r: ResumeRequest): Promise<void>;
   getResumeRequest(id: string): Promise<ResumeRequest | undefined>;
   listResumeRequests(statuses: readonly ResumeStatus[]): Promise<ResumeRequest[]>;
-  /** Moves `id` from `from` to `to` with the given fields; false when it was not in `from` (lost a race). */
+  /**
+   * Moves `id` from `from` to `to` with the given fields, in one conditional UPDATE; false when it
+   * was not in `from` (lost a race) or, with `notExpiredAt`, when it had expired by then
+   * (`expires_at < notExpiredAt`; a request is usable up to and including its expiry instant).
+   */
   transitionResumeRequest(
     id: string,
     from: ResumeStatus,
     to: ResumeStatus,
     fields: { approvedBy?: string; approvedAt?: number; appliedAt?: number },
+    condition?: { notExpiredAt?: number },
   ): Promise<boolean>;
 }

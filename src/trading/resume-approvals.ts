@@ -60,20 +60,25 @@ export class LocalResumeApprovals implements ResumeApprovals {
     const r = await this.deps.store.getResumeRequest(id);
     if (!r) throw approvalNotFound();
     if (r.proposedBy === approver.id) throw selfApproval();
+    if (r.status !== "pending") throw approvalNotUsable(r.status);
+    // The UPDATE itself decides, on status and expiry: what was read above may be stale by now.
     const now = this.deps.clock.now();
-    if (r.status === "pending" && now > r.expiresAt) {
-      await this.deps.store.transitionResumeRequest(id, "pending", "expired", {});
+    const approved = await this.deps.store.transitionResumeRequest(
+      id,
+      "pending",
+      "approved",
+      { approvedBy: approver.id, approvedAt: now },
+      { notExpiredAt: now },
+    );
+    if (approved) return { ...r, status: "approved", approvedBy: approver.id, approvedAt: now };
+    const cur = await this.deps.store.getResumeRequest(id);
+    // Still pending, so it had expired by `now`: record that, as a read past expiry always did.
+    if (cur?.status === "pending" || cur?.status === "expired") {
+      if (cur.status === "pending")
+        await this.deps.store.transitionResumeRequest(id, "pending", "expired", {});
       throw approvalNotUsable("expired");
     }
-    if (r.status !== "pending") throw approvalNotUsable(r.status);
-    if (
-      !(await this.deps.store.transitionResumeRequest(id, "pending", "approved", {
-        approvedBy: approver.id,
-        approvedAt: now,
-      }))
-    )
-      throw approvalNotUsable("no longer pending");
-    return { ...r, status: "approved", approvedBy: approver.id, approvedAt: now };
+    throw approvalNotUsable("no longer pending");
   }
 
   markApplied(id: string): Promise<boolean> {

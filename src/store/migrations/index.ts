@@ -38,6 +38,7 @@ import { network } from "./0010_network.js";
 import { ledgerAppendOnly } from "./0011_ledger_append_only.js";
 import { incidentVersion } from "./0012_incident_version.js";
 import { vaultVersionApproval } from "./0013_vault_version_approval.js";
+import { accessProposalConsumed } from "./0014_access_proposal_consumed.js";
 import type { StoreMigration } from "./types.js";
 
 export type { ColumnTypes, MigrationContext, StoreMigration } from "./types.js";
@@ -57,4 +58,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: StoreM
   ["0011_ledger_append_only", ledgerAppendOnly],
   ["0012_incident_version", incidentVersion],
   ["0013_vault_version_approval", vaultVersionApproval],
+  ["0014_access_proposal_consumed", accessProposalConsumed],
 ];

@@ -153,6 +153,19 @@ export class AccessRepository implements ApprovalStore, AccessReviewStore, RoleD
       .execute();
   }
 
+  async consumeProposal(id: string, at: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("access_proposals")
+      .set({ consumed_at: at })
+      .where("id", "=", id)
+      .where("status", "=", "approved")
+      .where("applied_at", "is not", null)
+      .where("consumed_at", "is", null)
+      .where("expires_at", ">", at)
+      .executeTakeFirst();
+    return changed(r) === 1;
+  }
+
   async expireProposals(now: number, id?: string): Promise<string[]> {
     let q = this.db
       .selectFrom("access_proposals")

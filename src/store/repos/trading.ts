@@ -1,6 +1,7 @@
 // The trading module's TradingStore port over Kysely (SQLite and PostgreSQL alike). State changes
 // are compare-and-set on a per-scope version, so two instances changing one scope at once cannot
-// both win; resume requests move between statuses with a conditional UPDATE (single use).
+// both win; resume requests move between statuses with a conditional UPDATE (single use; an
+// approval also only while unexpired).
 import type { Kysely, Selectable } from "kysely";
 import type {
   ActionStatus,
@@ -230,8 +231,9 @@ export class TradingRepository implements TradingStore {
     from: ResumeStatus,
     to: ResumeStatus,
     fields: { approvedBy?: string; approvedAt?: number; appliedAt?: number },
+    condition: { notExpiredAt?: number } = {},
   ): Promise<boolean> {
-    const r = await this.db
+    let q = this.db
       .updateTable("trading_resume_requests")
       .set({
         status: to,
@@ -240,8 +242,9 @@ export class TradingRepository implements TradingStore {
         ...(fields.appliedAt !== undefined ? { applied_at: fields.appliedAt } : {}),
       })
       .where("id", "=", id)
-      .where("status", "=", from)
-      .executeTakeFirst();
+      .where("status", "=", from);
+    if (condition.notExpiredAt !== undefined) q = q.where("expires_at", ">=", condition.notExpiredAt);
+    const r = await q.executeTakeFirst();
     return changed(r) === 1;
   }
 }

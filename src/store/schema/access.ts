@@ -24,6 +24,8 @@ export interface AccessProposalTable {
   /** JSON, or null. */
   result: string | null;
   failure: string | null;
+  /** When a single-use approval (secret.read) was used; migration 0014. */
+  consumed_at: Millis | null;
 }
 
 export interface AccessAttestationTable {
