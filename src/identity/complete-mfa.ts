@@ -9,9 +9,9 @@ import type { UserId } from "../kernel/index.js";
 import { returnChallenge, sameCredentials, takeChallenge } from "./challenges.js";
 import { recordCodeFailure } from "./code-failure.js";
 import { completeLogin } from "./create-session.js";
-import { challengeInvalid, mfaInvalid, rateLimited } from "./errors.js";
+import { challengeInvalid, mfaInvalid } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus, takeAccountSlot, takeIpSlot } from "./failures.js";
+import { effectiveStatus, takeAccountSlot, withIpSlot } from "./failures.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
 import type { IssuedSession, RequestContext } from "./types.js";
@@ -22,18 +22,13 @@ export async function completeMfa(
   code: string,
   ctx: RequestContext,
 ): Promise<IssuedSession> {
-  const ip = await takeIpSlot(deps, ctx.ip);
-  if (!ip.allowed) {
-    await emit(deps, { action: "auth.mfa", outcome: "denied", ctx, details: { reason: "rate_limited" } });
-    throw rateLimited(ip.retryAfter);
-  }
   // The IP's slot is kept only by a wrong code; anything else (a bad challenge included) gives it back.
-  const attempt = { failed: false };
-  try {
-    return await checkCode(deps, challenge, code, ctx, attempt);
-  } finally {
-    if (!attempt.failed) await ip.release();
-  }
+  return withIpSlot(
+    deps,
+    ctx.ip,
+    (attempt) => checkCode(deps, challenge, code, ctx, attempt),
+    () => emit(deps, { action: "auth.mfa", outcome: "denied", ctx, details: { reason: "rate_limited" } }),
+  );
 }
 
 async function checkCode(

@@ -89,6 +89,30 @@ export async function takeIpSlot(deps: IdentityDeps, ip: string | null | undefin
   return { allowed: false, retryAfter: ((window + 1) * windowMs - now) / 1000 };
 }
 
+/**
+ * Runs `check` holding a slot of the IP's budget. A spent budget is ERR_AUTH_RATE_LIMITED (after
+ * `onRefused`, to record it). The slot is kept (as the IP's failure) only when `check` marks its
+ * attempt failed; a success, a refusal for another reason or an error gives it back.
+ */
+export async function withIpSlot<T>(
+  deps: IdentityDeps,
+  ip: string | null | undefined,
+  check: (attempt: { failed: boolean }) => Promise<T>,
+  onRefused?: () => Promise<void>,
+): Promise<T> {
+  const slot = await takeIpSlot(deps, ip);
+  if (!slot.allowed) {
+    await onRefused?.();
+    throw rateLimited(slot.retryAfter);
+  }
+  const attempt = { failed: false };
+  try {
+    return await check(attempt);
+  } finally {
+    if (!attempt.failed) await slot.release();
+  }
+}
+
 export interface AccountFailure {
   failures: number;
   /** Set when this failure locked the account. */

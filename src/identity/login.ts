@@ -9,9 +9,9 @@
 import type { PasswordHasher } from "../crypto/index.js";
 import { randomToken } from "../crypto/index.js";
 import { credentialState, issueChallenge } from "./challenges.js";
-import { invalidCredentials, rateLimited } from "./errors.js";
+import { invalidCredentials } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus, takeAccountSlot, takeIpSlot } from "./failures.js";
+import { effectiveStatus, takeAccountSlot, withIpSlot } from "./failures.js";
 import { PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
 import type { LoginResult, RequestContext } from "./types.js";
@@ -42,18 +42,13 @@ export async function login(
   password: string,
   ctx: RequestContext,
 ): Promise<LoginResult> {
-  const ip = await takeIpSlot(deps, ctx.ip);
-  if (!ip.allowed) {
-    await emit(deps, { action: "auth.login", outcome: "denied", ctx, details: { reason: "rate_limited" } });
-    throw rateLimited(ip.retryAfter);
-  }
   // The IP's slot is kept only by a failure; a success or an error (the hasher shedding load) gives it back.
-  const attempt = { failed: false };
-  try {
-    return await checkPassword(deps, username, password, ctx, attempt);
-  } finally {
-    if (!attempt.failed) await ip.release();
-  }
+  return withIpSlot(
+    deps,
+    ctx.ip,
+    (attempt) => checkPassword(deps, username, password, ctx, attempt),
+    () => emit(deps, { action: "auth.login", outcome: "denied", ctx, details: { reason: "rate_limited" } }),
+  );
 }
 
 async function checkPassword(

@@ -2,9 +2,9 @@
 // session revoked, so the next login must enrol again), regeneration of recovery codes by their
 // owner (only right after proving a factor in this session), and step-up re-authentication.
 import { recordCodeFailure } from "./code-failure.js";
-import { mfaInvalid, mfaNotEnrolled, rateLimited, sessionInvalid, stepUpRequired } from "./errors.js";
+import { mfaInvalid, mfaNotEnrolled, sessionInvalid, stepUpRequired } from "./errors.js";
 import { emit } from "./events.js";
-import { takeAccountSlot, takeIpSlot } from "./failures.js";
+import { takeAccountSlot, withIpSlot } from "./failures.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
@@ -41,15 +41,8 @@ export async function stepUp(
   code: string,
   ctx: RequestContext,
 ): Promise<{ mfaAt: number }> {
-  const ip = await takeIpSlot(deps, ctx.ip);
-  if (!ip.allowed) throw rateLimited(ip.retryAfter);
   // The IP's slot is kept only by a wrong code.
-  const attempt = { failed: false };
-  try {
-    return await checkStepUp(deps, principal, code, ctx, attempt);
-  } finally {
-    if (!attempt.failed) await ip.release();
-  }
+  return withIpSlot(deps, ctx.ip, (attempt) => checkStepUp(deps, principal, code, ctx, attempt));
 }
 
 async function checkStepUp(

@@ -5,9 +5,9 @@
 // (`rampart user passwd`): the policy applies, the write is unconditional and every session of the
 // user ends. Either way the user's API tokens are revoked too (onCredentialsChanged).
 import { recordCodeFailure } from "./code-failure.js";
-import { invalidCredentials, passwordPolicy, rateLimited } from "./errors.js";
+import { invalidCredentials, passwordPolicy } from "./errors.js";
 import { emit } from "./events.js";
-import { takeAccountSlot, takeIpSlot } from "./failures.js";
+import { takeAccountSlot, withIpSlot } from "./failures.js";
 import { recordedThenMade } from "./manage-user.js";
 import { checkPasswordPolicy, PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
@@ -21,15 +21,10 @@ export async function changePassword(
   newPassword: string,
   ctx: RequestContext,
 ): Promise<void> {
-  const ip = await takeIpSlot(deps, ctx.ip);
-  if (!ip.allowed) throw rateLimited(ip.retryAfter);
   // The IP's slot is kept only by a wrong current password.
-  const attempt = { failed: false };
-  try {
-    await checkAndChange(deps, principal, currentPassword, newPassword, ctx, attempt);
-  } finally {
-    if (!attempt.failed) await ip.release();
-  }
+  await withIpSlot(deps, ctx.ip, (attempt) =>
+    checkAndChange(deps, principal, currentPassword, newPassword, ctx, attempt),
+  );
 }
 
 async function checkAndChange(
