@@ -7,72 +7,25 @@
 // Run: node --import tsx bench/network.ts [--redis[=URL]] [--rounds N]   (one JSON line per figure)
 import { ManualClock, silentLogger } from "../src/kernel/index.js";
 import { IpFilter } from "../src/network/index.js";
-import {
-  createIpRuleRepository,
-  type EphemeralStore,
-  MemoryBackend,
-  openEphemeral,
-  openTestStore,
-  randomTag,
-} from "../src/store/index.js";
+import { createIpRuleRepository, type EphemeralStore, openTestStore } from "../src/store/index.js";
 import { MemoryRecorder } from "../src/trading/testing.js";
+import {
+  emitFigure,
+  propagationOptions,
+  publishReceiveBaseline,
+  quantile,
+  round2,
+} from "./lib/propagation.js";
 
-const arg = (name: string) => process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-const redisArg = arg("redis");
-const redisUrl =
-  process.env["RAMPART_TEST_REDIS_URL"] ||
-  (redisArg ? (redisArg.includes("=") ? redisArg.split("=")[1] : "redis://127.0.0.1:6379") : undefined);
+const { rounds: ROUNDS, kind, openEph } = propagationOptions();
 const databaseUrl = process.env["RAMPART_TEST_DATABASE_URL"] || undefined;
-const roundsArg = arg("rounds");
-const ROUNDS = roundsArg ? Number(roundsArg.split("=")[1]) : 50;
 const WARMUP = 3;
-const kind = redisUrl ? "redis" : "memory";
 const database = databaseUrl ? "postgres" : "sqlite";
-
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
-const r2 = (x: number) => Number(x.toFixed(2));
-function emit(figure: string, samples: number[], extra: Record<string, unknown> = {}): void {
-  console.log(
-    JSON.stringify({
-      bench: "network",
-      figure,
-      ephemeral: kind,
-      database,
-      n: samples.length,
-      median_ms: r2(q(samples, 0.5)),
-      p99_ms: r2(q(samples, 0.99)),
-      max_ms: r2(Math.max(...samples)),
-      ...extra,
-    }),
-  );
-}
-
-const backend = new MemoryBackend();
-const prefix = `rampart:bench:${randomTag()}:`;
-const openEph = () => openEphemeral({ redisUrl, prefix, memoryBackend: backend });
-
-async function baseline(): Promise<number[]> {
-  const a = await openEph();
-  const b = await openEph();
-  const samples: number[] = [];
-  let resolve: (() => void) | undefined;
-  const unsub = await b.subscribe("bench:ping", () => resolve?.());
-  for (let i = 0; i < ROUNDS + WARMUP; i++) {
-    const t0 = performance.now();
-    await new Promise<void>((res) => {
-      resolve = res;
-      void a.publish("bench:ping", String(i));
-    });
-    if (i >= WARMUP) samples.push(performance.now() - t0);
-  }
-  await unsub();
-  await a.close();
-  await b.close();
-  return samples;
-}
+const q = quantile;
+const r2 = round2;
+const emit = (figure: string, samples: number[], extra: Record<string, unknown> = {}) =>
+  emitFigure({ bench: "network", ephemeral: kind, database }, figure, samples, extra);
+const baseline = () => publishReceiveBaseline(openEph, ROUNDS, WARMUP);
 
 /** Resolves once `blocked(ip)` on the filter is `want`, checking on every turn of the event loop. */
 function waitFor(f: IpFilter, ip: string, want: boolean): Promise<void> {

@@ -12,14 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config/index.js";
 import { ManualClock, silentLogger } from "../src/kernel/index.js";
-import {
-  type EphemeralStore,
-  MemoryBackend,
-  openEphemeral,
-  openTestStore,
-  randomTag,
-  TradingRepository,
-} from "../src/store/index.js";
+import { type EphemeralStore, openTestStore, randomTag, TradingRepository } from "../src/store/index.js";
 import {
   ChildProcessTransport,
   createTradingService,
@@ -28,64 +21,25 @@ import {
   type TradingService,
 } from "../src/trading/index.js";
 import { MemoryRecorder } from "../src/trading/testing.js";
+import {
+  emitFigure,
+  propagationOptions,
+  publishReceiveBaseline,
+  quantile,
+  round2,
+} from "./lib/propagation.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const arg = (name: string) => process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-const redisArg = arg("redis");
-const redisUrl =
-  process.env["RAMPART_TEST_REDIS_URL"] ||
-  (redisArg ? (redisArg.includes("=") ? redisArg.split("=")[1] : "redis://127.0.0.1:6379") : undefined);
-const roundsArg = arg("rounds");
-const ROUNDS = roundsArg ? Number(roundsArg.split("=")[1]) : 50;
-const kind = redisUrl ? "redis" : "memory";
+const { rounds: ROUNDS, kind, openEph } = propagationOptions();
 const settings = {
   ...loadConfig({ fileName: "rampart.yaml", text: "", env: {} }).trading,
   refresh_seconds: 0,
 };
-
-const q = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-};
-const r2 = (x: number) => Number(x.toFixed(2));
-function emit(figure: string, samples: number[], extra: Record<string, unknown> = {}): void {
-  console.log(
-    JSON.stringify({
-      bench: "trading",
-      figure,
-      ephemeral: kind,
-      n: samples.length,
-      median_ms: r2(q(samples, 0.5)),
-      p99_ms: r2(q(samples, 0.99)),
-      max_ms: r2(Math.max(...samples)),
-      ...extra,
-    }),
-  );
-}
-
-const backend = new MemoryBackend();
-const prefix = `rampart:bench:${randomTag()}:`;
-const openEph = () => openEphemeral({ redisUrl, prefix, memoryBackend: backend });
-
-async function baseline(): Promise<number[]> {
-  const a = await openEph();
-  const b = await openEph();
-  const samples: number[] = [];
-  let resolve: (() => void) | undefined;
-  const unsub = await b.subscribe("bench:ping", () => resolve?.());
-  for (let i = 0; i < ROUNDS + 5; i++) {
-    const t0 = performance.now();
-    await new Promise<void>((res) => {
-      resolve = res;
-      void a.publish("bench:ping", String(i));
-    });
-    if (i >= 5) samples.push(performance.now() - t0);
-  }
-  await unsub();
-  await a.close();
-  await b.close();
-  return samples;
-}
+const q = quantile;
+const r2 = round2;
+const emit = (figure: string, samples: number[], extra: Record<string, unknown> = {}) =>
+  emitFigure({ bench: "trading", ephemeral: kind }, figure, samples, extra);
+const baseline = () => publishReceiveBaseline(openEph, ROUNDS);
 
 function waitEnforced(svc: TradingService): Promise<void> {
   return new Promise((resolve) => {
