@@ -41,7 +41,11 @@ export function ipFilterAsSets(
     },
     async sRem(key, member) {
       const kind = kindOf(key);
-      return kind ? filter.remove(kind, member, actor) : fallback.sRem(key, member);
+      if (!kind) return fallback.sRem(key, member);
+      // Only what incident response placed: an operator's own entry (`rampart ip block`) stays.
+      const rule = filter.list().find((r) => r.kind === kind && r.cidr === member);
+      if (rule && rule.source !== actor) return false;
+      return filter.remove(kind, member, actor);
     },
     async sIsMember(key, member) {
       const kind = kindOf(key);

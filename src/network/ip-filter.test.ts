@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock, silentLogger } from "../kernel/index.js";
 import { MemoryRecorder } from "../trading/testing.js";
-import { IpFilter, type IpRuleStore } from "./index.js";
+import { IpFilter, type IpRuleStore, ipFilterAsSets } from "./index.js";
 import type { IpRule } from "./ip-rules.js";
 
 const block = (cidr: string): IpRule => ({
@@ -75,4 +75,36 @@ test("reloads answered in order each take effect", async () => {
   await b;
   assert.equal(h.blocked("198.51.100.1"), false);
   assert.equal(h.blocked("198.51.100.2"), true);
+});
+
+test("incident response lifts only the blocks it placed, never an operator's own", async () => {
+  const rows = new Map<string, IpRule>();
+  const store: IpRuleStore = {
+    list: async () => [...rows.values()],
+    upsert: async (r) => void rows.set(`${r.kind}:${r.cidr}`, r),
+    remove: async (kind, cidr) => rows.delete(`${kind}:${cidr}`),
+  };
+  const filter = new IpFilter({
+    store,
+    bus: { publish: async () => {}, subscribe: async () => async () => {} },
+    clock: new ManualClock(),
+    audit: new MemoryRecorder(),
+    logger: silentLogger,
+    configRules: [],
+    defaultAllow: true,
+    reloadIntervalMs: 3_600_000,
+  });
+  await filter.start();
+  try {
+    const unused = {} as never;
+    const sets = ipFilterAsSets(filter, unused, { blocked: "b", allowed: "a" }, "rampart:response");
+    await filter.add("block", "203.0.113.5", { reason: "operator", actor: "local:ops" });
+    await sets.sAdd("b", "198.51.100.5", { memberTtlMs: 60_000 });
+    assert.equal(await sets.sRem("b", "203.0.113.5"), false, "the operator's block stays");
+    assert.equal(await sets.sRem("b", "198.51.100.5"), true, "the incident's own goes");
+    assert.equal(filter.check("203.0.113.5").allowed, false);
+    assert.equal(filter.check("198.51.100.5").allowed, true);
+  } finally {
+    await filter.stop();
+  }
 });

@@ -116,6 +116,25 @@ for (const db of databaseTargets(process.env)) {
       assert.equal(a.svc.effective(["strategy:carry"]).state, "ACTIVE");
     });
 
+    it("with the database down, reduce-only still cannot take a scope out of its halt", async () => {
+      const a = await instance();
+      await a.svc.halt({ scope: "strategy:momentum", reason: "halted", actor: alice });
+      a.ctl.down = true;
+      try {
+        await assert.rejects(a.svc.reduce({ scope: "strategy:momentum", reason: "ease", actor: alice }), {
+          code: "ERR_TRADING_RESUME_REQUIRED",
+        });
+      } finally {
+        a.ctl.down = false;
+      }
+      assert.deepEqual(
+        a.adapter.calls.map((c) => c.verb),
+        ["halt_strategy"],
+        "the adapter was never told reduce-only",
+      );
+      assert.equal(a.svc.effective(["strategy:momentum"]).state, "HALTED");
+    });
+
     it("a resume does not lift a halt committed while it was being applied", async () => {
       const a = await instance();
       await a.svc.halt({ scope: "instrument:SOFR", reason: "first", actor: alice });

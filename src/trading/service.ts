@@ -102,6 +102,7 @@ function verbFor(scope: TradingScope, state: TradingState): TradingVerb {
 export class TradingService {
   private readonly unstored = new Map<TradingScope, Unstored>();
   private retryTimer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: TradingServiceDeps) {}
 
@@ -110,6 +111,7 @@ export class TradingService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.retryTimer) clearInterval(this.retryTimer);
     this.retryTimer = undefined;
     await this.deps.cache.stop();
@@ -480,6 +482,8 @@ export class TradingService {
   ): Promise<StateChange> {
     const known = this.deps.cache.get(scope);
     const before: TradingState = known?.state ?? "ACTIVE";
+    // As with the database up: reduce-only never takes a halted scope out of its halt.
+    if (target === "REDUCING" && before === "HALTED") throw resumeRequired(scope);
     const now = this.deps.clock.now();
     const held: ScopeState = {
       scope,
@@ -494,8 +498,10 @@ export class TradingService {
     const prev = this.unstored.get(scope);
     if (!prev || !loosens(prev.target, target))
       this.unstored.set(scope, { target, reason, actor, since: now });
-    this.retryTimer ??= setInterval(() => void this.storeAllUnstored(), this.deps.storeRetryMs ?? 1000);
-    this.retryTimer.unref?.();
+    if (!this.stopped) {
+      this.retryTimer ??= setInterval(() => void this.storeAllUnstored(), this.deps.storeRetryMs ?? 1000);
+      this.retryTimer.unref?.();
+    }
     this.deps.logger.error(
       { err: cause, scope, state: target },
       "trading state change enforced here and through the adapter, but not stored; retrying",
@@ -544,7 +550,9 @@ export class TradingService {
       // Resume-required means the database already holds a halt: nothing tighter to store.
       if (!(e instanceof RampartError && e.code === "ERR_TRADING_RESUME_REQUIRED")) return false;
     }
-    if (this.unstored.get(scope) === u) this.unstored.delete(scope);
+    // A tighter hold taken while this one was being stored stays: store it too.
+    if (this.unstored.get(scope) !== u) return this.storeUnstored(scope);
+    this.unstored.delete(scope);
     this.deps.cache.releaseLocal(scope);
     if (this.unstored.size === 0 && this.retryTimer) {
       clearInterval(this.retryTimer);

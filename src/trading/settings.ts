@@ -142,7 +142,11 @@ export function auditFailureAction(
   return async (info) => {
     const reason = `audit ledger unavailable for ${Math.round(info.failingForMs / 1000)} s`;
     if (mode === "halt") await service.halt({ scope: "global", reason, actor });
-    else if (mode === "reduce") await service.reduce({ scope: "global", reason, actor });
+    else if (mode === "reduce")
+      // Already halted is already safer than reduce-only: nothing to do, and nothing to retry.
+      await service.reduce({ scope: "global", reason, actor }).catch((e: unknown) => {
+        if ((e as { code?: unknown }).code !== "ERR_TRADING_RESUME_REQUIRED") throw e;
+      });
     else
       logger.error(
         { failing_for_ms: info.failingForMs },
