@@ -138,6 +138,10 @@ export type TakenAccountSlot = Extract<AccountSlot, { allowed: true }>;
  */
 export async function takeAccountSlot(deps: IdentityDeps, user: User): Promise<AccountSlot> {
   const { threshold, maxMs } = deps.settings.lockout;
+  // While a lock is in force nothing is checked, and nothing is counted: failures counted now
+  // (a step-up or password change in a session that outlived the lock) would fill the counter the
+  // next period starts from, with no lock ever written for them.
+  if (effectiveStatus(user, deps.clock.now()) === "locked") return { allowed: false };
   const key = accountKey(user.id, user.lockedUntil);
   const n = await deps.ephemeral.incr(key, 1, maxMs);
   const slot = giveBack(deps, key, maxMs);
@@ -147,9 +151,16 @@ export async function takeAccountSlot(deps: IdentityDeps, user: User): Promise<A
   }
   return {
     allowed: true,
-    fail: () => {
-      slot.keep();
-      return lockAtThreshold(deps, user, n);
+    fail: async () => {
+      try {
+        const f = await lockAtThreshold(deps, user, n);
+        slot.keep();
+        return f;
+      } catch (e) {
+        // The lock was not written: the slot goes back rather than leave a full counter behind.
+        await slot.release();
+        throw e;
+      }
     },
     release: slot.release,
   };
@@ -174,7 +185,7 @@ async function lockAtThreshold(deps: IdentityDeps, user: User, failures: number)
 }
 
 /**
- * A failure counted after its check (step-up, password change, enrolment confirm): unlike a slot
+ * A failure counted after its check (enrolment confirm): unlike a slot
  * taken beforehand, it does not stop racing checks.
  */
 export async function recordAccountFailure(deps: IdentityDeps, user: User): Promise<AccountFailure> {

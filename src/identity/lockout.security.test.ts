@@ -277,6 +277,36 @@ for (const { d, k, skip } of targets) {
     );
 
     withHarness(
+      "wrong codes in a session while the account is locked count for nothing: the lock runs out on time",
+      async (h) => {
+        const { threshold, baseMs } = h.deps.settings.lockout;
+        await h.service.createUser({ username: "lena", roles: ["trader"], password: PW }, cli);
+        const first = await h.service.login("lena", PW, ctx);
+        const { uri } = await h.service.beginTotpEnrollment(first.challenge, ctx);
+        const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
+        const { session } = await h.service.confirmTotpEnrollment(
+          first.challenge,
+          totpCodeAt(secret, totpStep(h.clock.now())),
+          ctx,
+        );
+        const p = await h.service.validateSession(session.token);
+        for (let i = 0; i < threshold; i++)
+          await assert.rejects(h.service.login("lena", `${PW}-${i}`, ctx), {
+            code: "ERR_AUTH_INVALID_CREDENTIALS",
+          });
+        assert.equal((await h.service.getUser("lena")).status, "locked");
+        // The session outlived the lock: wrong step-up codes and wrong current passwords meanwhile.
+        for (let i = 0; i < threshold; i++) {
+          await assert.rejects(h.service.stepUp(p, "000000", ctx));
+          await assert.rejects(h.service.changePassword(p, `${PW}-x${i}`, "Heron-Velvet-31-Quarry", ctx));
+        }
+        h.clock.advance(baseMs);
+        const r = await h.service.login("lena", PW, ctx);
+        assert.equal(r.mfa, "required", "the right password works once the lock has run out");
+      },
+    );
+
+    withHarness(
       "parallel failures from one address check no more than its budget; the rest get 429",
       async (h) => {
         const { max, windowMs } = h.deps.settings.ipFailures;

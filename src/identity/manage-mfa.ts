@@ -20,7 +20,6 @@ export async function resetMfa(
   const now = deps.clock.now();
   const had = await deps.store.deleteMfa(user.id);
   const sessionsRevoked = await deps.store.revokeUserSessions(user.id, "mfa_reset", now);
-  await deps.onCredentialsChanged?.(user.id, "mfa_reset", actor);
   await emit(deps, {
     action: "mfa.reset",
     outcome: "success",
@@ -28,6 +27,7 @@ export async function resetMfa(
     ctx: actor,
     details: { had_factor: had, sessions_revoked: sessionsRevoked },
   });
+  await deps.onCredentialsChanged?.(user.id, "mfa_reset", actor);
   return { sessionsRevoked };
 }
 

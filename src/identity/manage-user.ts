@@ -64,9 +64,7 @@ export async function setUserRoles(
   const now = deps.clock.now();
   const event = { action: "user.roles_changed", userId: user.id, ctx: actor };
   await emit(deps, { ...event, outcome: "success", details: { from: user.roles, to: next } });
-  await recordedThenMade(deps, event, async () => {
-    await deps.store.updateUser(user.id, { roles: next, updatedAt: now });
-    await deps.store.revokeUserSessions(user.id, "roles_changed", now);
-  });
+  await recordedThenMade(deps, event, () => deps.store.updateUser(user.id, { roles: next, updatedAt: now }));
+  await deps.store.revokeUserSessions(user.id, "roles_changed", now);
   return getUser(deps, username);
 }

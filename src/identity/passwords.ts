@@ -96,12 +96,6 @@ async function checkAndChange(
     throw invalidCredentials();
   }
   const revoked = await deps.store.revokeUserSessions(user.id, "password_changed", now, principal.sessionId);
-  await deps.onCredentialsChanged?.(user.id, "password_changed", {
-    userId: user.id,
-    via: "api",
-    ip: ctx.ip ?? null,
-    requestId: ctx.requestId ?? null,
-  });
   await emit(deps, {
     action: "auth.password_changed",
     outcome: "success",
@@ -109,6 +103,12 @@ async function checkAndChange(
     sessionId: principal.sessionId,
     ctx,
     details: { by: "self", other_sessions_revoked: revoked },
+  });
+  await deps.onCredentialsChanged?.(user.id, "password_changed", {
+    userId: user.id,
+    via: "api",
+    ip: ctx.ip ?? null,
+    requestId: ctx.requestId ?? null,
   });
 }
 
@@ -131,13 +131,14 @@ export async function setPassword(
   // A new way in: on the record before it works (with the ledger down, nothing changes).
   const event = { action: "auth.password_changed", userId: user.id, ctx: actor };
   await emit(deps, { ...event, outcome: "success", details: { by: "administrator" } });
-  await recordedThenMade(deps, event, async () => {
-    await deps.store.updateUser(user.id, {
+  await recordedThenMade(deps, event, () =>
+    deps.store.updateUser(user.id, {
       passwordHash,
       mustChangePassword: opts.mustChange ?? false,
       updatedAt: now,
-    });
-    await deps.store.revokeUserSessions(user.id, "password_set", now);
-    await deps.onCredentialsChanged?.(user.id, "password_set", actor);
-  });
+    }),
+  );
+  // The change is made and on the record; what follows ends the old ways in.
+  await deps.store.revokeUserSessions(user.id, "password_set", now);
+  await deps.onCredentialsChanged?.(user.id, "password_set", actor);
 }
