@@ -61,6 +61,20 @@ function burst<T>(fns: Array<() => Promise<T>>) {
   return { all, settled: () => settled };
 }
 
+/** A user with a second factor enrolled, and the principal of the session enrolment gave them. */
+async function enrolledSession(h: IdentityHarness, username: string) {
+  await h.service.createUser({ username, roles: ["trader"], password: PW }, cli);
+  const first = await h.service.login(username, PW, ctx);
+  const { uri } = await h.service.beginTotpEnrollment(first.challenge, ctx);
+  const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
+  const { session } = await h.service.confirmTotpEnrollment(
+    first.challenge,
+    totpCodeAt(secret, totpStep(h.clock.now())),
+    ctx,
+  );
+  return h.service.validateSession(session.token);
+}
+
 const targets = databaseTargets(process.env).flatMap((d, i) => {
   const k = ephemeralTargets(process.env)[i];
   return k ? [{ d, k, skip: d.skip || k.skip }] : [];
@@ -246,16 +260,7 @@ for (const { d, k, skip } of targets) {
       async (h) => {
         const { threshold } = h.deps.settings.lockout;
         const n = 3 * threshold;
-        await h.service.createUser({ username: "sally", roles: ["trader"], password: PW }, cli);
-        const first = await h.service.login("sally", PW, ctx);
-        const { uri } = await h.service.beginTotpEnrollment(first.challenge, ctx);
-        const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
-        const { session } = await h.service.confirmTotpEnrollment(
-          first.challenge,
-          totpCodeAt(secret, totpStep(h.clock.now())),
-          ctx,
-        );
-        const p = await h.service.validateSession(session.token);
+        const p = await enrolledSession(h, "sally");
         const hash = (await h.deps.store.findUserByFoldedName("sally"))?.passwordHash;
         const checks = gate(h.deps.hasher as never, "verify", (enc: string) => enc === hash);
         const guesses = burst(
@@ -280,16 +285,7 @@ for (const { d, k, skip } of targets) {
       "wrong codes in a session while the account is locked count for nothing: the lock runs out on time",
       async (h) => {
         const { threshold, baseMs } = h.deps.settings.lockout;
-        await h.service.createUser({ username: "lena", roles: ["trader"], password: PW }, cli);
-        const first = await h.service.login("lena", PW, ctx);
-        const { uri } = await h.service.beginTotpEnrollment(first.challenge, ctx);
-        const secret = base32Decode(new URL(uri).searchParams.get("secret") ?? "");
-        const { session } = await h.service.confirmTotpEnrollment(
-          first.challenge,
-          totpCodeAt(secret, totpStep(h.clock.now())),
-          ctx,
-        );
-        const p = await h.service.validateSession(session.token);
+        const p = await enrolledSession(h, "lena");
         for (let i = 0; i < threshold; i++)
           await assert.rejects(h.service.login("lena", `${PW}-${i}`, ctx), {
             code: "ERR_AUTH_INVALID_CREDENTIALS",

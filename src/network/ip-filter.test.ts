@@ -17,15 +17,9 @@ const block = (cidr: string): IpRule => ({
   createdAt: 0,
 });
 
-/** A store whose list() waits until the test answers it, and a filter over it. */
-async function harness() {
-  const reads: ((rules: IpRule[]) => void)[] = [];
-  const store: IpRuleStore = {
-    list: () => new Promise((answer) => reads.push(answer)),
-    upsert: async () => {},
-    remove: async () => true,
-  };
-  const filter = new IpFilter({
+/** A filter over `store`, with no bus and no periodic reload (the test reloads). */
+function filterOver(store: IpRuleStore): IpFilter {
+  return new IpFilter({
     store,
     bus: { publish: async () => {}, subscribe: async () => async () => {} },
     clock: new ManualClock(),
@@ -35,6 +29,17 @@ async function harness() {
     defaultAllow: true,
     reloadIntervalMs: 3_600_000,
   });
+}
+
+/** A store whose list() waits until the test answers it, and a filter over it. */
+async function harness() {
+  const reads: ((rules: IpRule[]) => void)[] = [];
+  const store: IpRuleStore = {
+    list: () => new Promise((answer) => reads.push(answer)),
+    upsert: async () => {},
+    remove: async () => true,
+  };
+  const filter = filterOver(store);
   const started = filter.start();
   reads.shift()?.([]);
   await started;
@@ -84,16 +89,7 @@ test("incident response lifts only the blocks it placed, never an operator's own
     upsert: async (r) => void rows.set(`${r.kind}:${r.cidr}`, r),
     remove: async (kind, cidr) => rows.delete(`${kind}:${cidr}`),
   };
-  const filter = new IpFilter({
-    store,
-    bus: { publish: async () => {}, subscribe: async () => async () => {} },
-    clock: new ManualClock(),
-    audit: new MemoryRecorder(),
-    logger: silentLogger,
-    configRules: [],
-    defaultAllow: true,
-    reloadIntervalMs: 3_600_000,
-  });
+  const filter = filterOver(store);
   await filter.start();
   try {
     const unused = {} as never;
