@@ -3,18 +3,13 @@
 // approval is used up in the database, so neither a restart with a fresh ephemeral store (memory,
 // or a flushed Redis: a new key prefix) nor a second instance lets it be used again.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
 import type { ApprovalActor } from "./access/index.js";
-import { type App, createApp } from "./app.js";
-import { loadConfig } from "./config/index.js";
-import { isRampartError, ManualClock, silentLogger } from "./kernel/index.js";
-import { databaseTargets, randomTag } from "./store/index.js";
+import type { App } from "./app.js";
+import { openTestApps, type TestApps } from "./app-testing.js";
+import { isRampartError } from "./kernel/index.js";
+import { databaseTargets } from "./store/index.js";
 
-const KEY = "44".repeat(32);
 const actor = (id: string): ApprovalActor => ({ id, name: id, roles: ["broker_ops"], via: "test" });
 const requester = actor("u-olga");
 const approver = actor("u-bruno");
@@ -54,42 +49,17 @@ for (const target of databaseTargets(process.env)) {
   describe(`one-time secret reads through the app (${target.dialect}${redisUrl ? ", redis" : ""})`, {
     skip: target.skip,
   }, () => {
-    let dataDir: string;
-    const schema = target.url === undefined ? undefined : `rampart_test_${randomTag()}`;
-    const clock = new ManualClock(Date.now());
-    const env: Record<string, string> = {};
-    if (target.url) env["RAMPART_DATABASE_URL"] = target.url;
-    if (redisUrl) env["RAMPART_REDIS_URL"] = redisUrl;
-    const config = loadConfig({ fileName: "rampart.yaml", text: YAML, env });
-    /** An instance with its own, empty ephemeral state (a fresh key prefix on Redis). */
-    const open = (): Promise<App> =>
-      createApp({
-        dataDir,
-        config,
-        clock,
-        masterKeyEnv: KEY,
-        logger: silentLogger,
-        ephemeralPrefix: `rampart:test:${randomTag()}:`,
-        ...(schema ? { databaseSchema: schema } : {}),
-      });
+    let apps: TestApps;
     let app: App;
-    const others: App[] = [];
+    /** An instance with its own, empty ephemeral state (a fresh key prefix on Redis). */
+    const open = () => apps.open();
 
     before(async () => {
-      dataDir = await mkdtemp(join(tmpdir(), "rampart-secret-reads-"));
+      apps = await openTestApps(target, { yaml: YAML, redisUrl, freshEphemeral: true });
       app = await open();
       await app.vault().put({ id: "local:test" }, "broker/ib", { username: "DU123", password: "ib-pw" });
     });
-    after(async () => {
-      try {
-        for (const o of others) await o.close();
-        await app.ledger?.close();
-        if (schema) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(app.store.db);
-      } finally {
-        await app.close();
-        await rm(dataDir, { recursive: true, force: true });
-      }
-    });
+    after(() => apps.dispose());
 
     test("an approval is good for one read, and stays used after a restart with fresh ephemeral state", async () => {
       const id = await approvedRead(app);
@@ -105,7 +75,6 @@ for (const target of databaseTargets(process.env)) {
 
     test("concurrent reads with one approval, on two instances: exactly one succeeds", async () => {
       const other = await open();
-      others.push(other);
       const id = await approvedRead(app);
       const results = await Promise.all([app, other, app, other].map((a) => read(a, id)));
       assert.deepEqual(

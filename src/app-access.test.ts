@@ -4,19 +4,13 @@
 // the earlier ones, concurrent approvals all end up in force, and another instance over the same
 // database follows an approval made elsewhere.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
 import type { ApprovalActor } from "./access/index.js";
-import { type App, createApp } from "./app.js";
-import { loadConfig } from "./config/index.js";
-import { ManualClock, silentLogger } from "./kernel/index.js";
+import type { App } from "./app.js";
+import { openTestApps, type TestApps } from "./app-testing.js";
 import { until } from "./kernel/testing.js";
-import { databaseTargets, randomTag } from "./store/index.js";
+import { databaseTargets } from "./store/index.js";
 
-const KEY = "33".repeat(32);
 const actor = (id: string): ApprovalActor => ({ id, name: id, roles: ["system_administrator"], via: "test" });
 const proposer = actor("u-admin-1");
 const approver = actor("u-admin-2");
@@ -44,42 +38,15 @@ for (const target of databaseTargets(process.env)) {
   describe(`approved role definitions through the app (${target.dialect}${redisUrl ? ", redis" : ""})`, {
     skip: target.skip,
   }, () => {
-    let dataDir: string;
-    const schema = target.url === undefined ? undefined : `rampart_test_${randomTag()}`;
-    const prefix = `rampart:test:${randomTag()}:`;
-    const clock = new ManualClock(Date.now());
-    const env: Record<string, string> = {};
-    if (target.url) env["RAMPART_DATABASE_URL"] = target.url;
-    if (redisUrl) env["RAMPART_REDIS_URL"] = redisUrl;
-    const config = loadConfig({ fileName: "rampart.yaml", text: "logging:\n  level: silent", env });
-    const open = (): Promise<App> =>
-      createApp({
-        dataDir,
-        config,
-        clock,
-        masterKeyEnv: KEY,
-        logger: silentLogger,
-        ephemeralPrefix: prefix,
-        ...(schema ? { databaseSchema: schema } : {}),
-      });
+    let apps: TestApps;
     let app: App;
-    const others: App[] = [];
+    const open = () => apps.open();
 
     before(async () => {
-      dataDir = await mkdtemp(join(tmpdir(), "rampart-app-access-"));
+      apps = await openTestApps(target, { redisUrl });
       app = await open();
     });
-    after(async () => {
-      try {
-        for (const o of others) await o.close();
-        // The ledger writes its final checkpoint on close: before the schema goes.
-        await app.ledger?.close();
-        if (schema) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(app.store.db);
-      } finally {
-        await app.close();
-        await rm(dataDir, { recursive: true, force: true });
-      }
-    });
+    after(() => apps.dispose());
 
     test("after a restart, approving a second definition keeps the first in force", async () => {
       // The first: traders may no longer change roll states.
@@ -139,7 +106,6 @@ for (const target of databaseTargets(process.env)) {
 
     test("another instance over the same database enforces a newly approved definition", async () => {
       const other = await open();
-      others.push(other);
       assert.equal(allowed(other, "read_only_analyst", "data:read_positions"), false);
       await define(app, "read_only_analyst", ["data:read_prices", "data:read_positions"], ["trading:*"]);
       assert.equal(allowed(app, "read_only_analyst", "data:read_positions"), true);

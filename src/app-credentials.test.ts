@@ -3,40 +3,23 @@
 // sessions (an owner's own password change calls the same hook). On SQLite: this checks the wiring;
 // the identity and token suites cover both databases.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type App, createApp } from "./app.js";
-import { loadConfig } from "./config/index.js";
-import { ManualClock, silentLogger } from "./kernel/index.js";
+import type { App } from "./app.js";
+import { openTestApps, type TestApps } from "./app-testing.js";
 
-const KEY = "44".repeat(32);
 const PW = "vault-Orbit-42-Meadow";
 const cli = { via: "cli" };
 const code = (e: unknown) => (e as { code?: string } | undefined)?.code;
 
-let dataDir: string;
+let apps: TestApps;
 let app: App;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "rampart-app-credentials-"));
-  app = await createApp({
-    dataDir,
-    config: loadConfig({ fileName: "rampart.yaml", text: "logging:\n  level: silent", env: {} }),
-    clock: new ManualClock(Date.now()),
-    masterKeyEnv: KEY,
-    logger: silentLogger,
-  });
+  apps = await openTestApps({ url: undefined });
+  app = await apps.open();
   await app.tokens().start();
 });
-after(async () => {
-  try {
-    await app.close();
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-});
+after(() => apps.dispose());
 
 /** A user with a live API token; answers the token. */
 async function withToken(username: string): Promise<{ id: string; token: string }> {
