@@ -11,7 +11,7 @@ import { recordCodeFailure } from "./code-failure.js";
 import { completeLogin } from "./create-session.js";
 import { challengeInvalid, mfaInvalid } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus, takeAccountSlot, withIpSlot } from "./failures.js";
+import { effectiveStatus, takeAccountSlotOrRefuse, withIpSlot } from "./failures.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
 import type { IssuedSession, RequestContext } from "./types.js";
@@ -65,23 +65,10 @@ async function checkCode(
     });
     throw challengeInvalid();
   }
-  const account = await takeAccountSlot(deps, user);
-  if (!account.allowed) {
-    // The threshold's worth of guesses are already failures or being checked: refused like a locked
-    // account (the challenge is spent), the code unchecked.
-    await emit(deps, {
-      action: "auth.mfa",
-      outcome: "failure",
-      userId: user.id,
-      ctx,
-      details: { reason: "locked", budget_spent: true },
-    });
-    throw challengeInvalid();
-  }
-  const result = await verifySecondFactor(deps, user.id, code).catch(async (e: unknown) => {
-    await account.release();
-    throw e;
-  });
+  // The threshold's worth of guesses already failures or being checked: refused like a locked
+  // account (the challenge is spent), the code unchecked.
+  const account = await takeAccountSlotOrRefuse(deps, user, { action: "auth.mfa", ctx }, challengeInvalid);
+  const result = await account.check(() => verifySecondFactor(deps, user.id, code));
   if (!result.ok) {
     attempt.failed = true;
     const { locked } = await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx, null, account);

@@ -14,8 +14,9 @@
 // lock gives the attempts after it a fresh counter, while a request that read the user just before
 // the lock still counts on the spent one and is refused.
 import { rateLimited } from "./errors.js";
+import { emit } from "./events.js";
 import type { IdentityDeps } from "./settings.js";
-import type { User, UserStatus } from "./types.js";
+import type { RequestContext, User, UserStatus } from "./types.js";
 
 const ipKey = (ip: string, window: number) => `identity:ipfail:${ip}:${window}`;
 const accountKey = (userId: string, after: number | null) => `identity:fail:${userId}:${after ?? 0}`;
@@ -128,6 +129,8 @@ export type AccountSlot =
       fail(): Promise<AccountFailure>;
       /** The guess was right, or was not checked after all (an error): the slot goes back. */
       release(): Promise<void>;
+      /** Runs the check; if it throws (not a wrong guess: an error), the slot goes back. */
+      check<T>(fn: () => Promise<T>): Promise<T>;
     };
 
 export type TakenAccountSlot = Extract<AccountSlot, { allowed: true }>;
@@ -163,7 +166,43 @@ export async function takeAccountSlot(deps: IdentityDeps, user: User): Promise<A
       }
     },
     release: slot.release,
+    async check(fn) {
+      try {
+        return await fn();
+      } catch (e) {
+        await slot.release();
+        throw e;
+      }
+    },
   };
+}
+
+/**
+ * The account's slot for a guess, or (budget spent, or a lock in force) the refusal recorded as
+ * `refusal.action` with reason `locked`, and `error()` thrown: the guess is never checked.
+ */
+export async function takeAccountSlotOrRefuse(
+  deps: IdentityDeps,
+  user: User,
+  refusal: {
+    action: string;
+    ctx: RequestContext;
+    sessionId?: string | null;
+    details?: Record<string, unknown>;
+  },
+  error: () => Error,
+): Promise<TakenAccountSlot> {
+  const slot = await takeAccountSlot(deps, user);
+  if (slot.allowed) return slot;
+  await emit(deps, {
+    action: refusal.action,
+    outcome: "failure",
+    userId: user.id,
+    sessionId: refusal.sessionId ?? null,
+    ctx: refusal.ctx,
+    details: { ...refusal.details, reason: "locked", budget_spent: true },
+  });
+  throw error();
 }
 
 /** base × 2^k capped at max, for k = 0, 1, …: the lock after k earlier ones (the last for any beyond). */

@@ -92,10 +92,7 @@ async function checkPassword(
     await deps.hasher.verify(await dummyHash(deps.hasher), password);
     throw await fail("locked", user.id, { budget_spent: true });
   }
-  const valid = await deps.hasher.verify(user.passwordHash, password).catch(async (e: unknown) => {
-    await account.release();
-    throw e;
-  });
+  const valid = await account.check(() => deps.hasher.verify(user.passwordHash, password));
   if (!valid) {
     attempt.failed = true;
     const f = await account.fail();

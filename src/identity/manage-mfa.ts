@@ -4,7 +4,7 @@
 import { recordCodeFailure } from "./code-failure.js";
 import { mfaInvalid, mfaNotEnrolled, sessionInvalid, stepUpRequired } from "./errors.js";
 import { emit } from "./events.js";
-import { takeAccountSlot, withIpSlot } from "./failures.js";
+import { takeAccountSlotOrRefuse, withIpSlot } from "./failures.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { IdentityDeps } from "./settings.js";
@@ -54,22 +54,13 @@ async function checkStepUp(
 ): Promise<{ mfaAt: number }> {
   const user = await deps.store.findUserById(principal.userId);
   if (!user) throw sessionInvalid();
-  const account = await takeAccountSlot(deps, user);
-  if (!account.allowed) {
-    await emit(deps, {
-      action: "auth.mfa",
-      outcome: "failure",
-      userId: user.id,
-      sessionId: principal.sessionId,
-      ctx,
-      details: { reason: "locked", budget_spent: true },
-    });
-    throw mfaInvalid();
-  }
-  const result = await verifySecondFactor(deps, user.id, code).catch(async (e: unknown) => {
-    await account.release();
-    throw e;
-  });
+  const account = await takeAccountSlotOrRefuse(
+    deps,
+    user,
+    { action: "auth.mfa", ctx, sessionId: principal.sessionId },
+    mfaInvalid,
+  );
+  const result = await account.check(() => verifySecondFactor(deps, user.id, code));
   if (!result.ok) {
     attempt.failed = true;
     await recordCodeFailure(deps, user, "auth.mfa", result.reason, ctx, principal.sessionId, account);

@@ -7,7 +7,7 @@
 import { recordCodeFailure } from "./code-failure.js";
 import { invalidCredentials, passwordPolicy } from "./errors.js";
 import { emit } from "./events.js";
-import { takeAccountSlot, withIpSlot } from "./failures.js";
+import { takeAccountSlotOrRefuse, withIpSlot } from "./failures.js";
 import { recordedThenMade } from "./manage-user.js";
 import { checkPasswordPolicy, PASSWORD_MAX } from "./password-policy.js";
 import type { IdentityDeps } from "./settings.js";
@@ -36,28 +36,16 @@ async function checkAndChange(
   attempt: { failed: boolean },
 ): Promise<void> {
   const user = await requireUser(deps, principal.username);
-  const account = await takeAccountSlot(deps, user);
-  if (!account.allowed) {
-    await emit(deps, {
-      action: "auth.password_changed",
-      outcome: "failure",
-      userId: user.id,
-      sessionId: principal.sessionId,
-      ctx,
-      details: { by: "self", reason: "locked", budget_spent: true },
-    });
-    throw invalidCredentials();
-  }
-  let valid: boolean;
-  try {
-    valid =
-      typeof currentPassword === "string" &&
-      [...currentPassword].length <= PASSWORD_MAX &&
-      (await deps.hasher.verify(user.passwordHash, currentPassword));
-  } catch (e) {
-    await account.release();
-    throw e;
-  }
+  const account = await takeAccountSlotOrRefuse(
+    deps,
+    user,
+    { action: "auth.password_changed", ctx, sessionId: principal.sessionId, details: { by: "self" } },
+    invalidCredentials,
+  );
+  const valid =
+    typeof currentPassword === "string" &&
+    [...currentPassword].length <= PASSWORD_MAX &&
+    (await account.check(() => deps.hasher.verify(user.passwordHash, currentPassword)));
   if (!valid) {
     attempt.failed = true;
     await recordCodeFailure(
