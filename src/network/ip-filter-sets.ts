@@ -43,9 +43,7 @@ export function ipFilterAsSets(
       const kind = kindOf(key);
       if (!kind) return fallback.sRem(key, member);
       // Only what incident response placed: an operator's own entry (`rampart ip block`) stays.
-      const rule = filter.list().find((r) => r.kind === kind && r.cidr === member);
-      if (rule && rule.source !== actor) return false;
-      return filter.remove(kind, member, actor);
+      return filter.remove(kind, member, actor, { onlyOwn: true });
     },
     async sIsMember(key, member) {
       const kind = kindOf(key);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock, silentLogger } from "../kernel/index.js";
+import { createIpRuleRepository, openTestStore } from "../store/index.js";
 import { MemoryRecorder } from "../trading/testing.js";
 import { IpFilter, type IpRuleStore, ipFilterAsSets } from "./index.js";
 import type { IpRule } from "./ip-rules.js";
@@ -83,12 +84,9 @@ test("reloads answered in order each take effect", async () => {
 });
 
 test("incident response lifts only the blocks it placed, never an operator's own", async () => {
-  const rows = new Map<string, IpRule>();
-  const store: IpRuleStore = {
-    list: async () => [...rows.values()],
-    upsert: async (r) => void rows.set(`${r.kind}:${r.cidr}`, r),
-    remove: async (kind, cidr) => rows.delete(`${kind}:${cidr}`),
-  };
+  // Over the real repository: the ownership check is its conditional DELETE.
+  const ts = await openTestStore({ url: undefined });
+  const store = createIpRuleRepository(ts.store);
   const filter = filterOver(store);
   await filter.start();
   try {
@@ -102,5 +100,6 @@ test("incident response lifts only the blocks it placed, never an operator's own
     assert.equal(filter.check("198.51.100.5").allowed, true);
   } finally {
     await filter.stop();
+    await ts.dispose();
   }
 });

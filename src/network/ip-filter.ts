@@ -14,8 +14,8 @@ export interface IpRuleStore {
    * only if the new one lasts longer (no expiry being the longest); otherwise it stands as it is.
    */
   upsert(rule: IpRule, opts?: { readonly extendOnly?: boolean }): Promise<void>;
-  /** True when an entry of that kind and CIDR existed. */
-  remove(kind: IpRuleKind, cidr: string): Promise<boolean>;
+  /** True when an entry of that kind and CIDR existed (and, with `source`, was placed by it). */
+  remove(kind: IpRuleKind, cidr: string, opts?: { readonly source?: string }): Promise<boolean>;
 }
 
 export interface ChangeBus {
@@ -130,7 +130,13 @@ export class IpFilter {
     return rule;
   }
 
-  async remove(kind: IpRuleKind, cidr: string, actor: string): Promise<boolean> {
+  /** `onlyOwn`: removes the entry only if `actor` placed it (an operator's own entry stays). */
+  async remove(
+    kind: IpRuleKind,
+    cidr: string,
+    actor: string,
+    opts: { onlyOwn?: boolean } = {},
+  ): Promise<boolean> {
     const c = normaliseCidr(cidr);
     await this.#o.audit.record({
       event_type: "config",
@@ -138,8 +144,9 @@ export class IpFilter {
       outcome: "success",
       user_id: actor,
       resource: c,
+      ...(opts.onlyOwn ? { details: { only_if_placed_by: actor } } : {}),
     });
-    const existed = await this.#o.store.remove(kind, c);
+    const existed = await this.#o.store.remove(kind, c, opts.onlyOwn ? { source: actor } : {});
     await this.#announce();
     return existed;
   }

@@ -50,12 +50,10 @@ export function createIpRuleRepository(store: Store): IpRuleStore {
         })
         .execute();
     },
-    async remove(kind, cidr) {
-      const r = await db
-        .deleteFrom("ip_rules")
-        .where("kind", "=", kind)
-        .where("cidr", "=", cidr)
-        .executeTakeFirst();
+    async remove(kind, cidr, opts) {
+      let q = db.deleteFrom("ip_rules").where("kind", "=", kind).where("cidr", "=", cidr);
+      if (opts?.source !== undefined) q = q.where("source", "=", opts.source);
+      const r = await q.executeTakeFirst();
       return Number(r.numDeletedRows ?? 0n) > 0;
     },
   };
