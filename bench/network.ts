@@ -13,16 +13,14 @@ import {
   emitFigure,
   propagationOptions,
   publishReceiveBaseline,
-  quantile,
-  round2,
+  quantile as q,
+  round2 as r2,
 } from "./lib/propagation.js";
 
 const { rounds: ROUNDS, kind, openEph } = propagationOptions();
 const databaseUrl = process.env["RAMPART_TEST_DATABASE_URL"] || undefined;
 const WARMUP = 3;
 const database = databaseUrl ? "postgres" : "sqlite";
-const q = quantile;
-const r2 = round2;
 const emit = (figure: string, samples: number[], extra: Record<string, unknown> = {}) =>
   emitFigure({ bench: "network", ephemeral: kind, database }, figure, samples, extra);
 const baseline = () => publishReceiveBaseline(openEph, ROUNDS, WARMUP);

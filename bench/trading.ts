@@ -25,8 +25,8 @@ import {
   emitFigure,
   propagationOptions,
   publishReceiveBaseline,
-  quantile,
-  round2,
+  quantile as q,
+  round2 as r2,
 } from "./lib/propagation.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,8 +35,6 @@ const settings = {
   ...loadConfig({ fileName: "rampart.yaml", text: "", env: {} }).trading,
   refresh_seconds: 0,
 };
-const q = quantile;
-const r2 = round2;
 const emit = (figure: string, samples: number[], extra: Record<string, unknown> = {}) =>
   emitFigure({ bench: "trading", ephemeral: kind }, figure, samples, extra);
 const baseline = () => publishReceiveBaseline(openEph, ROUNDS);

@@ -366,7 +366,6 @@ export class TradingService {
     reason: string,
     actor: TradingActor,
     extra: Record<string, unknown>,
-    opts: { actuate?: boolean } = {},
   ): Promise<StateChange> {
     // A restriction still waiting for the database goes in first: nothing may overtake it.
     if (this.unstored.has(scope) && !(await this.storeUnstored(scope)) && target === "ACTIVE")
@@ -374,7 +373,7 @@ export class TradingService {
         status: 503,
       });
     try {
-      return await this.writeState(scope, target, reason, actor, extra, opts.actuate !== false);
+      return await this.writeState(scope, target, reason, actor, extra, true);
     } catch (e) {
       // A halt or reduce never waits for the database: enforce it here and through the adapter now,
       // and store it when the database answers. (Refusals and conflicts, 4xx, are answers, not
@@ -499,7 +498,7 @@ export class TradingService {
     if (!prev || !loosens(prev.target, target))
       this.unstored.set(scope, { target, reason, actor, since: now });
     if (!this.stopped) {
-      this.retryTimer ??= setInterval(() => void this.storeAllUnstored(), this.deps.storeRetryMs ?? 1000);
+      this.retryTimer ??= setInterval(() => void this.retryUnstored(), this.deps.storeRetryMs ?? 1000);
       this.retryTimer.unref?.();
     }
     this.deps.logger.error(
@@ -563,19 +562,14 @@ export class TradingService {
 
   private storing: Promise<void> | undefined;
 
-  /** One pass over the held restrictions (the retry timer; tests call it through `retryUnstored`). */
-  private storeAllUnstored(): Promise<void> {
+  /** Tries now to store the restrictions enforced while the database was down (the retry timer). */
+  retryUnstored(): Promise<void> {
     this.storing ??= (async () => {
       for (const scope of [...this.unstored.keys()]) await this.storeUnstored(scope);
     })().finally(() => {
       this.storing = undefined;
     });
     return this.storing;
-  }
-
-  /** Tries now to store the restrictions enforced while the database was down. */
-  retryUnstored(): Promise<void> {
-    return this.storeAllUnstored();
   }
 
   private async record(

@@ -138,7 +138,7 @@ export class TradingStateCache {
   async announce(s: ScopeState, readFrom?: number): Promise<void> {
     this.apply(s);
     if (readFrom !== undefined) this.settle(s.scope, readFrom);
-    await this.deps.pubsub.publish(STATE_CHANNEL, JSON.stringify({ ...s, origin: this.origin }));
+    await this.hint(s);
   }
 
   onChange(l: StateListener): () => void {
@@ -157,7 +157,7 @@ export class TradingStateCache {
     this.local.delete(scope);
   }
 
-  /** Tells the other instances of a restriction as a hint (they enforce it until they read). */
+  /** Publishes a state, tagged as this instance's: to the others it is a hint until they read. */
   async hint(s: ScopeState): Promise<void> {
     await this.deps.pubsub.publish(STATE_CHANNEL, JSON.stringify({ ...s, origin: this.origin }));
   }
@@ -179,8 +179,9 @@ export class TradingStateCache {
   }
 
   all(): ScopeState[] {
-    const scopes = new Set([...this.states.keys(), ...this.provisional.keys(), ...this.local.keys()]);
-    return [...scopes].map((s) => this.get(s) as ScopeState).sort((a, b) => a.scope.localeCompare(b.scope));
+    return this.scopes("")
+      .map((s) => this.get(s) as ScopeState)
+      .sort((a, b) => a.scope.localeCompare(b.scope));
   }
 
   effective(scopes: readonly TradingScope[]): { state: TradingState; scope: TradingScope } {
