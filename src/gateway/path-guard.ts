@@ -8,14 +8,15 @@ import type { FastifyInstance } from "fastify";
 import { RampartError } from "../kernel/index.js";
 
 // (Control characters never get this far: Node's HTTP parser refuses them in the request line.)
-const AMBIGUOUS = /(^|\/)\.{1,2}(\/|$)|%2e|%2f|%5c|\\|\/\//i;
-/** %XX spelling an unreserved character: ALPHA (41-5A, 61-7A), DIGIT (30-39), "-", ".", "_", "~". */
-const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2d|2e|5f|7e)/i;
+// Dot segments, backslashes, empty segments, and %XX for "/", "\" or an unreserved character:
+// ALPHA (41-5A, 61-7A), DIGIT (30-39), "-", ".", "_", "~".
+const AMBIGUOUS =
+  /(^|\/)\.{1,2}(\/|$)|%(?:2f|5c|3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a]|2d|2e|5f|7e)|\\|\/\//i;
 
 export function isAmbiguousPath(rawUrl: string): boolean {
   const q = rawUrl.indexOf("?");
   const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-  return !path.startsWith("/") || AMBIGUOUS.test(path) || ENCODED_UNRESERVED.test(path);
+  return !path.startsWith("/") || AMBIGUOUS.test(path);
 }
 
 export function installPathGuard(fastify: FastifyInstance): void {

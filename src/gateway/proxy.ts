@@ -146,9 +146,10 @@ function requestHeaders(request: FastifyRequest, identity: UpstreamIdentity | nu
 }
 
 /**
- * The Cookie header without Rampart's session and CSRF cookies. Names are compared as readCookie
- * (services.ts) reads them, trimmed (`__Host-rampart_session =TOKEN` is the session cookie), and
- * case-insensitively; a pair without `=` is judged by its whole text as a name.
+ * The Cookie header without Rampart's session and CSRF cookies. Names are trimmed, as readCookie
+ * (services.ts) trims them (`__Host-rampart_session =TOKEN` is the session cookie), and compared
+ * case-insensitively, which strips more than readCookie accepts (an upstream might not tell case);
+ * a pair without `=` is judged by its whole text as a name.
  */
 export function stripSessionCookie(cookie: string): string {
   return cookie

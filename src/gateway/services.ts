@@ -51,6 +51,27 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined;
 }
 
+/**
+ * Why a state-changing request is refused as cross-site, or undefined. Cookie sessions need their
+ * X-CSRF-Token and a same-origin Origin. A client certificate is sent by a browser cross-site too
+ * (the SameSite cookie is dropped, so authentication falls through to it): refused when Origin is
+ * present and foreign, or Sec-Fetch-Site says cross-site. Machine clients send neither header.
+ */
+function csrfRefusal(request: FastifyRequest, principal: Principal, expected: string): string | undefined {
+  const origin = request.headers.origin;
+  if (principal.via === "certificate") {
+    const site = request.headers["sec-fetch-site"];
+    if (origin !== undefined && origin !== expected) return "origin_mismatch";
+    if (site !== undefined && site !== "same-origin" && site !== "none") return "cross_site";
+    return undefined;
+  }
+  if (principal.via !== "session") return undefined;
+  const header = request.headers["x-csrf-token"];
+  if (principal.checkCsrf?.(typeof header === "string" ? header : null) !== true)
+    return "csrf_token_missing_or_wrong";
+  return origin === expected ? undefined : "origin_mismatch";
+}
+
 export function createGatewayServices(
   app: App,
   extra: ExtraAuthenticators = {},
@@ -113,53 +134,24 @@ export function createGatewayServices(
     },
     checkCsrf(request, principal) {
       if (!STATE_CHANGING.has(request.method)) return;
-      const origin = request.headers.origin;
-      const expected = publicOrigin ?? `https://${request.headers.host ?? ""}`;
-      if (principal.via === "certificate") {
-        // A browser sends its client certificate on cross-site requests too (the SameSite cookie
-        // is dropped, so authentication falls through to it). Machine clients send neither
-        // Origin nor Sec-Fetch-Site; current browsers send Origin on every cross-origin POST.
-        const site = request.headers["sec-fetch-site"];
-        const reason =
-          origin !== undefined && origin !== expected
-            ? "origin_mismatch"
-            : site !== undefined && site !== "same-origin" && site !== "none"
-              ? "cross_site"
-              : undefined;
-        if (reason === undefined) return;
-        void app.audit
-          .record({
-            event_type: "authorization",
-            action: "gateway.csrf",
-            outcome: "denied",
-            user_id: principal.id,
-            ip_address: request.ip,
-            resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
-            request_id: request.id,
-            details: { reason, via: "certificate" },
-          })
-          .catch(() => {});
-        throw new RampartError("ERR_AUTH_CSRF", "cross-site request refused", { status: 403 });
-      }
-      if (principal.via !== "session") return;
-      const header = request.headers["x-csrf-token"];
-      const tokenOk = principal.checkCsrf?.(typeof header === "string" ? header : null) === true;
-      if (!tokenOk || origin !== expected) {
-        void app.audit
-          .record({
-            event_type: "authorization",
-            action: "gateway.csrf",
-            outcome: "denied",
-            user_id: principal.id,
-            session_id: principal.sessionId ?? null,
-            ip_address: request.ip,
-            resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
-            request_id: request.id,
-            details: { reason: tokenOk ? "origin_mismatch" : "csrf_token_missing_or_wrong" },
-          })
-          .catch(() => {});
-        throw new RampartError("ERR_AUTH_CSRF", "missing or invalid CSRF token or origin", { status: 403 });
-      }
+      const reason = csrfRefusal(request, principal, publicOrigin ?? `https://${request.headers.host ?? ""}`);
+      if (reason === undefined) return;
+      void app.audit
+        .record({
+          event_type: "authorization",
+          action: "gateway.csrf",
+          outcome: "denied",
+          user_id: principal.id,
+          session_id: principal.sessionId ?? null,
+          ip_address: request.ip,
+          resource: `${request.method} ${request.routeOptions.url ?? request.url}`,
+          request_id: request.id,
+          details: { reason, via: principal.via },
+        })
+        .catch(() => {});
+      throw new RampartError("ERR_AUTH_CSRF", "cross-site request refused: CSRF token or origin", {
+        status: 403,
+      });
     },
     async authorize(request, principal, action) {
       const decision = app.policy.check(principal.roles, action);

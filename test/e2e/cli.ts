@@ -1,6 +1,7 @@
 // Child processes for the e2e tests: the real `rampart` command (TypeScript sources through tsx),
 // and the machine's python3.
 import { spawn } from "node:child_process";
+import { exitOf } from "../../src/kernel/testing.js";
 
 export interface CliRun {
   code: number | null;
@@ -20,33 +21,20 @@ export function run(
   args: string[],
   opts: { env: Record<string, string | undefined>; input?: string | undefined; timeoutMs?: number },
 ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
-    const timeoutMs = opts.timeoutMs ?? 120_000;
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(
-        new Error(`${command} ${args.join(" ")} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? "");
+  const child = spawn(command, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
   });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.end(opts.input ?? "");
+  return exitOf(child, opts.timeoutMs ?? 120_000, `${command} ${args.join(" ")}`).then(
+    ({ code }) => ({ code, stdout, stderr }),
+    (e: Error) => Promise.reject(new Error(`${e.message}\n${stdout}\n${stderr}`)),
+  );
 }
 
 export function rampart(

@@ -67,8 +67,9 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
       await app.close();
     }
   };
-  const failedIfAny = (actions: TradingAction[]) => {
-    if (actions.some((a) => a.status !== "confirmed")) ctx.setExitCode(1);
+  /** Exit 1 when a change was not stored, or an action it sent was not confirmed. */
+  const failedIfAny = (c: StateChange) => {
+    if (!c.stored || c.actions.some((a) => a.status !== "confirmed")) ctx.setExitCode(1);
   };
 
   trading
@@ -104,8 +105,7 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
         t.halt({ scope: opts.scope, reason: opts.reason, actor: actor(), broker: opts.broker === true }),
       );
       ctx.out(renderChange(c));
-      failedIfAny(c.actions);
-      if (!c.stored) ctx.setExitCode(1);
+      failedIfAny(c);
     });
 
   trading
@@ -119,8 +119,7 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
         t.reduce({ scope: opts.scope, reason: opts.reason, actor: actor() }),
       );
       ctx.out(renderChange(c));
-      failedIfAny(c.actions);
-      if (!c.stored) ctx.setExitCode(1);
+      failedIfAny(c);
     });
 
   trading
@@ -156,7 +155,7 @@ export function registerTradingCommands(program: Command, ctx: CliContext): void
           `drill approval ${id} for ${r.request.scope} approved; use it with rampart trading drill`,
         );
       ctx.out(renderChange(r.change));
-      failedIfAny(r.change.actions);
+      failedIfAny(r.change);
     });
 
   trading
