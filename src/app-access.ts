@@ -17,7 +17,6 @@ import type { AuditRecorder } from "./audit/index.js";
 import type { Config } from "./config/index.js";
 import type { IdentityService } from "./identity/index.js";
 import { type Clock, RampartError } from "./kernel/index.js";
-import type { EphemeralStore } from "./store/index.js";
 import { AccessRepository, type Store } from "./store/index.js";
 import type { ApprovalGate } from "./vault/index.js";
 
@@ -40,7 +39,6 @@ export interface AccessDeps {
   roleDefinitions: RoleDefinitionSync;
   audit: AuditRecorder;
   clock: Clock;
-  ephemeral: EphemeralStore;
   identity: () => IdentityService;
 }
 

@@ -196,7 +196,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     store: new AccessRepository(store),
     policy,
     inForce: roles,
-    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    bus: eph,
     logger: logger.child({ component: "role-definitions" }),
   });
   await roleDefinitions.start();
@@ -206,7 +206,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let identity: IdentityService | undefined;
   // Sessions and users looked up on every request are cached, with invalidation across instances.
   const identityStore = new CachedIdentityStore(new IdentityRepository(store), {
-    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    bus: eph,
     now: () => clock.now(),
   });
   await identityStore.start();
@@ -237,7 +237,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   });
   const ipFilter = new IpFilter({
     store: createIpRuleRepository(store),
-    bus: { publish: (c, m) => eph.publish(c, m), subscribe: (c, h) => eph.subscribe(c, h) },
+    bus: eph,
     clock,
     audit,
     logger: logger.child({ component: "ip-filter" }),
@@ -274,7 +274,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
       roleDefinitions,
       audit,
       clock,
-      ephemeral: eph,
       identity: getIdentity,
     });
     return access;

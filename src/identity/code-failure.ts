@@ -1,10 +1,9 @@
-// What a wrong second-factor code costs, wherever it is presented (login, enrolment confirm,
-// step-up): one failure against the IP budget and one against the account (which may lock it),
-// recorded as one event — auth.lockout when this failure locked the account. A caller that took its
-// slots before checking the code (see failures.ts) passes the account's: the failure is that slot,
-// and the IP's slot it holds is kept as the IP failure.
+// What a wrong code or current password costs, wherever it is presented (the MFA step, enrolment
+// confirm, step-up, password change): the account's slot, taken before the check (failures.ts),
+// becomes a failure (which may lock the account), and the caller keeps its IP slot as the IP's;
+// recorded as one event — auth.lockout when this failure locked the account.
 import { emit } from "./events.js";
-import { recordAccountFailure, recordIpFailure, type TakenAccountSlot } from "./failures.js";
+import type { TakenAccountSlot } from "./failures.js";
 import type { IdentityDeps } from "./settings.js";
 import type { RequestContext, User } from "./types.js";
 
@@ -14,11 +13,10 @@ export async function recordCodeFailure(
   action: string,
   reason: string,
   ctx: RequestContext,
-  sessionId: string | null = null,
-  slot?: TakenAccountSlot,
+  sessionId: string | null,
+  slot: TakenAccountSlot,
 ): Promise<{ locked: boolean }> {
-  if (!slot) await recordIpFailure(deps, ctx.ip);
-  const f = slot ? await slot.fail() : await recordAccountFailure(deps, user);
+  const f = await slot.fail();
   const locked = f.lockedUntil !== null;
   await emit(deps, {
     action: locked ? "auth.lockout" : action,

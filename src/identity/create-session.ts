@@ -63,6 +63,8 @@ export async function completeLogin(
   const session = await createSession(deps, user, ctx);
   const now = deps.clock.now();
   await deps.store.updateUser(user.id, { lastLoginAt: now, updatedAt: now });
-  if (await deps.store.resetLockout(user.id, now)) await clearAccountFailures(deps, user);
+  // Most logins have no lockout history to reset: then only the failure counter is cleared.
+  const clean = user.lockoutCount === 0 && user.lockedUntil === null;
+  if (clean || (await deps.store.resetLockout(user.id, now))) await clearAccountFailures(deps, user);
   return session;
 }

@@ -25,7 +25,7 @@ import {
   mfaNotPending,
 } from "./errors.js";
 import { emit } from "./events.js";
-import { effectiveStatus } from "./failures.js";
+import { effectiveStatus, takeAccountSlotOrRefuse, withIpSlot } from "./failures.js";
 import type { TotpFactor } from "./ports.js";
 import { generateRecoveryCodes, hashRecoveryCode } from "./recovery-codes.js";
 import { decryptTotpSecret, totpSecretLocation } from "./second-factor.js";
@@ -108,20 +108,43 @@ export async function confirmTotpEnrollment(
   code: string,
   ctx: RequestContext,
 ): Promise<ConfirmedEnrollment> {
+  // Both failure budgets are spent before the code is checked (failures.ts), as at the MFA step;
+  // the IP's slot is kept only by a wrong code.
+  return withIpSlot(deps, ctx.ip, (attempt) => confirmCode(deps, challenge, code, ctx, attempt));
+}
+
+async function confirmCode(
+  deps: IdentityDeps,
+  challenge: string,
+  code: string,
+  ctx: RequestContext,
+  attempt: { failed: boolean },
+): Promise<ConfirmedEnrollment> {
   const state = await takeChallenge(deps, challenge, "enroll");
   const { user, factor } = await boundUser(deps, state);
   if (factor?.status !== "pending") {
     await returnChallenge(deps, challenge, { ...state, attempts: state.attempts - 1 });
     throw mfaNotPending();
   }
-  const secret = decryptTotpSecret(deps, user.id, factor.secretEnc);
-  const step = typeof code === "string" ? matchTotp(secret, code, deps.clock.now()) : null;
-  secret.fill(0);
+  const account = await takeAccountSlotOrRefuse(
+    deps,
+    user,
+    { action: "mfa.enrolled", ctx },
+    challengeInvalid,
+  );
+  const step = await account.check(async () => {
+    const secret = decryptTotpSecret(deps, user.id, factor.secretEnc);
+    const matched = typeof code === "string" ? matchTotp(secret, code, deps.clock.now()) : null;
+    secret.fill(0);
+    return matched;
+  });
   if (step === null) {
-    const { locked } = await recordCodeFailure(deps, user, "mfa.enrolled", "wrong_code", ctx);
+    attempt.failed = true;
+    const { locked } = await recordCodeFailure(deps, user, "mfa.enrolled", "wrong_code", ctx, null, account);
     if (!locked) await returnChallenge(deps, challenge, state);
     throw mfaInvalid();
   }
+  await account.release();
   const recoveryCodes = generateRecoveryCodes(deps.settings.recoveryCodeCount);
   // Activates the secret the code was checked against, and only it: if a new enrolment replaced it
   // meanwhile (someone else who knows the password), that secret is never activated.

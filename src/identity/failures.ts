@@ -27,30 +27,6 @@ export function effectiveStatus(user: User, now: number): UserStatus {
   return user.status;
 }
 
-/**
- * Seconds until the IP may try again, or 0 when it is within its budget. Read only: for the checks
- * that still count their failures afterwards (takeIpSlot is the race-free form).
- */
-export async function ipRetryAfter(deps: IdentityDeps, ip: string | null | undefined): Promise<number> {
-  if (!ip) return 0;
-  const { max, windowMs } = deps.settings.ipFailures;
-  const now = deps.clock.now();
-  const window = Math.floor(now / windowMs);
-  const failures = Number((await deps.ephemeral.get(ipKey(ip, window))) ?? 0);
-  return failures >= max ? ((window + 1) * windowMs - now) / 1000 : 0;
-}
-
-export async function assertIpBudget(deps: IdentityDeps, ip: string | null | undefined): Promise<void> {
-  const wait = await ipRetryAfter(deps, ip);
-  if (wait > 0) throw rateLimited(wait);
-}
-
-export async function recordIpFailure(deps: IdentityDeps, ip: string | null | undefined): Promise<void> {
-  if (!ip) return;
-  const { windowMs } = deps.settings.ipFailures;
-  await deps.ephemeral.incr(ipKey(ip, Math.floor(deps.clock.now() / windowMs)), 1, windowMs);
-}
-
 /** Gives a taken slot back at most once (a decrement of the counter it was taken from). */
 function giveBack(deps: IdentityDeps, key: string, ttlMs: number) {
   let held = true;
@@ -68,7 +44,7 @@ function giveBack(deps: IdentityDeps, key: string, ttlMs: number) {
 }
 
 /** A guess's place in the IP's budget. A refused one is given back at once (it counts for nothing). */
-export type IpSlot =
+type IpSlot =
   | { readonly allowed: false /** Seconds until the window ends. */; readonly retryAfter: number }
   | {
       readonly allowed: true;
@@ -77,7 +53,7 @@ export type IpSlot =
     };
 
 /** Takes a slot in the IP's budget for the current window before anything is checked. */
-export async function takeIpSlot(deps: IdentityDeps, ip: string | null | undefined): Promise<IpSlot> {
+async function takeIpSlot(deps: IdentityDeps, ip: string | null | undefined): Promise<IpSlot> {
   if (!ip) return { allowed: true, release: async () => {} };
   const { max, windowMs } = deps.settings.ipFailures;
   const now = deps.clock.now();
@@ -221,16 +197,6 @@ async function lockAtThreshold(deps: IdentityDeps, user: User, failures: number)
   // One atomic UPDATE (lockout_count + 1 in SQL); a no-op when a racing failure already locked it.
   const lockedUntil = await deps.store.lockUser(user.id, deps.clock.now(), lockoutDurations(baseMs, maxMs));
   return { failures, lockedUntil };
-}
-
-/**
- * A failure counted after its check (enrolment confirm): unlike a slot
- * taken beforehand, it does not stop racing checks.
- */
-export async function recordAccountFailure(deps: IdentityDeps, user: User): Promise<AccountFailure> {
-  const { maxMs } = deps.settings.lockout;
-  const failures = await deps.ephemeral.incr(accountKey(user.id, user.lockedUntil), 1, maxMs);
-  return lockAtThreshold(deps, user, failures);
 }
 
 /**
